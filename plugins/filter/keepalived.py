@@ -1,0 +1,88 @@
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-side filters over the same code as the keepalived_config module."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
+    KeepalivedConfigError,
+    derive_host_config,
+    render,
+)
+from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
+
+
+def to_keepalived_conf(config):
+    """Render keepalived.conf text from the structured configuration (checked first)."""
+    try:
+        return render(_plain(config))
+    except KeepalivedConfigError as exc:
+        raise AnsibleFilterError(f"to_keepalived_conf: {exc}") from None
+
+
+def keepalived_host_config(data, host, members, facts=None, unicast=False, priority_base=150,
+                           priority_step=10, priority=None, state=None):
+    """Derive and check one host's configuration.
+
+    Returns ``{"config": <normalized config or None>, "errors": [messages]}``
+    so that a task can fail with the messages themselves rather than a
+    template error.
+    """
+    try:
+        config = derive_host_config(
+            _plain(data),
+            host,
+            list(members or []),
+            facts=_plain(facts),
+            unicast=bool(unicast),
+            priority_base=int(priority_base),
+            priority_step=int(priority_step),
+            priority=None if priority in (None, "") else priority,
+            state=None if state in (None, "") else state,
+        )
+    except KeepalivedConfigError as exc:
+        return {"config": None, "errors": [f"{host}: {e}" for e in exc.errors]}
+    return {"config": config, "errors": []}
+
+
+def keepalived_cluster_errors(hostvars, members, play_hosts, result_var="__keepalived_derived"):
+    """Cluster-level checks over the members of the pair that are in this run.
+
+    ``hostvars`` is Ansible's hostvars, ``members`` the inventory group of the
+    pair and ``play_hosts`` the hosts of this run (ansible_play_hosts_all).
+    """
+    selected = {}
+    for host in members or []:
+        if host not in (play_hosts or []):
+            continue
+        hv = hostvars[host]
+        derived = _plain(hv.get(result_var)) or {}
+        facts = _plain(hv.get("ansible_facts")) or {}
+        selected[host] = {"config": derived.get("config"), "facts": facts}
+    return cluster_errors(selected)
+
+
+def _plain(value):
+    """Turn Ansible's lazy containers into plain Python values."""
+    if value is None:
+        return None
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+class FilterModule:
+    """halb.cluster keepalived filters."""
+
+    def filters(self):
+        return {
+            "to_keepalived_conf": to_keepalived_conf,
+            "keepalived_host_config": keepalived_host_config,
+            "keepalived_cluster_errors": keepalived_cluster_errors,
+        }

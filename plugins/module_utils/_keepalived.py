@@ -1,0 +1,1010 @@
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed keepalived configuration: checks and rendering of keepalived.conf.
+
+Pure functions over plain dicts, standard library only, no I/O, so that the
+``keepalived_config`` module (on the target) and the ``to_keepalived_conf``
+filter (on the controller) share one implementation and can never disagree.
+
+The data model (every key optional unless marked *required*)::
+
+    global_defs:  router_id, script_user, enable_script_security,
+                  vrrp_skip_check_adv_addr, vrrp_strict, vrrp_garp_interval,
+                  vrrp_gna_interval, max_auto_priority
+    scripts:      [{name*, script*, interval, timeout, weight, fall, rise, user}]
+    instances:    [{name*, interface*, virtual_router_id*, priority*, state*,
+                    advert_int, version, nopreempt, preempt_delay,
+                    authentication: {type*, password*},
+                    virtual_ipaddresses*: [{address*, prefix, dev, label, scope}],
+                    track_scripts: [name | {name*, weight}],
+                    track_interfaces: [name | {name*, weight}],
+                    unicast_src_ip, unicast_peers: [address],
+                    notify, notify_master, notify_backup, notify_fault,
+                    notify_stop: script | {script*, user}}]
+    sync_groups:  [{name*, group*: [instance name], notify...}]
+
+Every problem found is reported at once in a :class:`KeepalivedConfigError`
+whose messages each start with the variable they are about, for example
+``keepalived_instances[VI_1].virtual_router_id: 256 is out of range 1-255``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+
+__all__ = [
+    "KeepalivedConfigError",
+    "normalize",
+    "render",
+    "redact",
+    "derive_host_config",
+    "VAR_NAMES",
+]
+
+# The public variable behind each section: messages name these.
+VAR_NAMES = {
+    "global_defs": "keepalived_global_defs",
+    "scripts": "keepalived_scripts",
+    "instances": "keepalived_instances",
+    "sync_groups": "keepalived_sync_groups",
+}
+
+HEADER = "# Managed by Ansible (halb.cluster). Local changes will be overwritten.\n"
+REDACTED = "********"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_IFACE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
+_UNSAFE_IN_QUOTES = re.compile(r'["\n\r\x00]')
+_UNSAFE_TOKEN = re.compile(r'[\s"#!{}\x00]')
+_SCOPES = ("global", "site", "link", "host", "nowhere")
+_STATES = ("MASTER", "BACKUP")
+_AUTH_TYPES = ("PASS", "AH")
+_NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
+_MAX_PASS = 8
+
+
+class KeepalivedConfigError(ValueError):
+    """Invalid keepalived data. ``errors`` lists every problem, each naming its variable."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+# --------------------------------------------------------------------------
+# Small typed readers. Each appends to ``errs`` and returns the clean value or
+# None; they never raise, so one pass reports every problem.
+# --------------------------------------------------------------------------
+
+
+def _is_bool(value):
+    return isinstance(value, bool)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_int(errs, where, value, lo, hi, unit=""):
+    if value is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        value = int(value.strip())
+    if not _is_int(value):
+        errs.append(f"{where}: {value!r} is not a whole number (allowed: {lo}-{hi}{unit})")
+        return None
+    if not lo <= value <= hi:
+        errs.append(f"{where}: {value} is out of range {lo}-{hi}{unit}")
+        return None
+    return value
+
+
+def _as_number(errs, where, value, lo, hi):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value) if "." in value else int(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        errs.append(f"{where}: {value!r} is not a number (allowed: {lo}-{hi})")
+        return None
+    if not lo <= value <= hi:
+        errs.append(f"{where}: {value} is out of range {lo}-{hi}")
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value
+
+
+def _as_bool(errs, where, value):
+    if value is None:
+        return None
+    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+        return value.lower() in ("true", "yes", "on", "1")
+    if not _is_bool(value):
+        errs.append(f"{where}: {value!r} is not a boolean (allowed: true, false)")
+        return None
+    return value
+
+
+def _as_choice(errs, where, value, choices, upper=False):
+    if value is None:
+        return None
+    text = str(value).upper() if upper else str(value)
+    if text not in choices:
+        errs.append(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, choices))})")
+        return None
+    return text
+
+
+def _as_token(errs, where, value, pattern=None, what="name"):
+    """A word written unquoted into keepalived.conf."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        errs.append(f"{where}: {value!r} is not a non-empty string")
+        return None
+    if _UNSAFE_TOKEN.search(value):
+        errs.append(
+            f"{where}: {value!r} contains white space or one of \" # ! {{ }}, "
+            f"which keepalived.conf cannot hold in a {what}"
+        )
+        return None
+    if pattern is not None and not pattern.fullmatch(value):
+        errs.append(f"{where}: {value!r} is not a valid {what}")
+        return None
+    return value
+
+
+def _as_command(errs, where, value):
+    """A command line written in double quotes (vrrp_script, notify)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        errs.append(f"{where}: {value!r} is not a non-empty command line")
+        return None
+    if _UNSAFE_IN_QUOTES.search(value):
+        errs.append(f"{where}: a command may not contain double quotes or line breaks")
+        return None
+    if not value.strip().startswith("/"):
+        errs.append(
+            f"{where}: {value.split()[0]!r} is not an absolute path; keepalived with "
+            "enable_script_security needs the full path of the program"
+        )
+        return None
+    return value.strip()
+
+
+def _as_ip(errs, where, value):
+    if value is None:
+        return None
+    try:
+        return ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        errs.append(f"{where}: {value!r} is not an IPv4 or IPv6 address")
+        return None
+
+
+def _as_list(errs, where, value):
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
+        errs.append(f"{where}: expected a list, got {type(value).__name__}")
+        return []
+    return list(value)
+
+
+def _as_dict(errs, where, value):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errs.append(f"{where}: expected a mapping, got {type(value).__name__}")
+        return None
+    return value
+
+
+def _unknown_keys(errs, where, item, allowed):
+    for key in item:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            errs.append(
+                f"{where}: unknown key {key!r}{extra} (allowed: {', '.join(sorted(allowed))})"
+            )
+
+
+def _label(var, index, item):
+    name = item.get("name") if isinstance(item, dict) else None
+    if isinstance(name, str) and name:
+        return f"{var}[{name}]"
+    return f"{var}[{index}]"
+
+
+# --------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------
+
+_GLOBAL_KEYS = (
+    "router_id",
+    "script_user",
+    "enable_script_security",
+    "vrrp_skip_check_adv_addr",
+    "vrrp_strict",
+    "vrrp_garp_interval",
+    "vrrp_gna_interval",
+    "max_auto_priority",
+)
+
+
+def _global_defs(errs, data):
+    var = VAR_NAMES["global_defs"]
+    data = _as_dict(errs, var, data)
+    if data is None:
+        return {}
+    _unknown_keys(errs, var, data, _GLOBAL_KEYS)
+    out = {
+        "router_id": _as_token(errs, f"{var}.router_id", data.get("router_id"), _NAME_RE, "router_id"),
+        "script_user": _as_token(
+            errs, f"{var}.script_user", data.get("script_user"), _USER_RE, "user name"
+        ),
+        "enable_script_security": _as_bool(
+            errs, f"{var}.enable_script_security", data.get("enable_script_security")
+        ),
+        "vrrp_skip_check_adv_addr": _as_bool(
+            errs, f"{var}.vrrp_skip_check_adv_addr", data.get("vrrp_skip_check_adv_addr")
+        ),
+        "vrrp_strict": _as_bool(errs, f"{var}.vrrp_strict", data.get("vrrp_strict")),
+        "vrrp_garp_interval": _as_number(
+            errs, f"{var}.vrrp_garp_interval", data.get("vrrp_garp_interval"), 0, 3600
+        ),
+        "vrrp_gna_interval": _as_number(
+            errs, f"{var}.vrrp_gna_interval", data.get("vrrp_gna_interval"), 0, 3600
+        ),
+        "max_auto_priority": _as_int(
+            errs, f"{var}.max_auto_priority", data.get("max_auto_priority"), 1, 99
+        ),
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+_SCRIPT_KEYS = ("name", "script", "interval", "timeout", "weight", "fall", "rise", "user")
+
+
+def _scripts(errs, data):
+    var = VAR_NAMES["scripts"]
+    out = []
+    seen = set()
+    for i, item in enumerate(_as_list(errs, var, data)):
+        where = _label(var, i, item)
+        if not isinstance(item, dict):
+            errs.append(f"{where}: expected a mapping with at least name and script")
+            continue
+        _unknown_keys(errs, where, item, _SCRIPT_KEYS)
+        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "script name")
+        if item.get("name") is None:
+            errs.append(f"{where}.name: required")
+        if name in seen:
+            errs.append(f"{where}.name: {name!r} is defined twice")
+        seen.add(name)
+        if item.get("script") is None:
+            errs.append(f"{where}.script: required (the absolute path of the check and its arguments)")
+        script = {
+            "name": name,
+            "script": _as_command(errs, f"{where}.script", item.get("script")),
+            "interval": _as_int(errs, f"{where}.interval", item.get("interval"), 1, 3600, " seconds"),
+            "timeout": _as_int(errs, f"{where}.timeout", item.get("timeout"), 1, 3600, " seconds"),
+            "weight": _as_int(errs, f"{where}.weight", item.get("weight"), -253, 253),
+            "fall": _as_int(errs, f"{where}.fall", item.get("fall"), 1, 255),
+            "rise": _as_int(errs, f"{where}.rise", item.get("rise"), 1, 255),
+            "user": _as_token(errs, f"{where}.user", item.get("user"), _USER_RE, "user name"),
+        }
+        out.append({k: v for k, v in script.items() if v is not None})
+    return out
+
+
+def _notify(errs, where, value):
+    """A notify hook: a command line or {script, user}."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"script": value}
+    if not isinstance(value, dict):
+        errs.append(f"{where}: expected a command line or a mapping with script and user")
+        return None
+    _unknown_keys(errs, where, value, ("script", "user"))
+    script = _as_command(errs, f"{where}.script" if "user" in value else where, value.get("script"))
+    user = _as_token(errs, f"{where}.user", value.get("user"), _USER_RE, "user name")
+    if script is None:
+        return None
+    return {"script": script, "user": user} if user else {"script": script}
+
+
+def _tracked(errs, where, value, what):
+    out = []
+    seen = set()
+    for j, entry in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if isinstance(entry, str):
+            entry = {"name": entry}
+        if not isinstance(entry, dict):
+            errs.append(f"{at}: expected a {what} name or a mapping with name and weight")
+            continue
+        _unknown_keys(errs, at, entry, ("name", "weight"))
+        pattern = _IFACE_RE if what == "interface" else _NAME_RE
+        name = _as_token(errs, f"{at}.name", entry.get("name"), pattern, f"{what} name")
+        if entry.get("name") is None:
+            errs.append(f"{at}.name: required")
+        if name in seen:
+            errs.append(f"{at}.name: {name!r} is listed twice")
+        seen.add(name)
+        weight = _as_int(errs, f"{at}.weight", entry.get("weight"), -253, 253)
+        if name is not None:
+            out.append({"name": name, "weight": weight} if weight is not None else {"name": name})
+    return out
+
+
+def _vip(errs, where, item, interface):
+    if isinstance(item, str):
+        item = {"address": item}
+    if not isinstance(item, dict):
+        errs.append(f"{where}: expected a mapping with at least address")
+        return None
+    _unknown_keys(errs, where, item, ("address", "prefix", "dev", "label", "scope"))
+    raw = item.get("address")
+    if raw is None:
+        errs.append(f"{where}.address: required")
+        return None
+    text = str(raw).strip()
+    prefix = item.get("prefix")
+    if "/" in text:
+        try:
+            iface = ipaddress.ip_interface(text)
+        except ValueError:
+            errs.append(f"{where}.address: {raw!r} is not an IPv4 or IPv6 address")
+            return None
+        addr, cidr = iface.ip, iface.network.prefixlen
+        if prefix is not None and str(prefix) != str(cidr):
+            errs.append(f"{where}.prefix: {prefix} contradicts the /{cidr} in address {raw!r}")
+            return None
+        prefix = cidr
+    else:
+        if any(c.isspace() for c in text):
+            errs.append(
+                f"{where}.address: {raw!r} is not an address; write dev, label and scope "
+                "as their own keys"
+            )
+            return None
+        addr = _as_ip(errs, f"{where}.address", text)
+        if addr is None:
+            return None
+    max_prefix = 32 if addr.version == 4 else 128
+    prefix = _as_int(errs, f"{where}.prefix", prefix, 0, max_prefix)
+    if prefix is None:
+        prefix = max_prefix
+    dev = _as_token(errs, f"{where}.dev", item.get("dev"), _IFACE_RE, "interface name")
+    label = _as_token(errs, f"{where}.label", item.get("label"), _IFACE_RE, "label")
+    if label is not None:
+        if addr.version == 6:
+            errs.append(f"{where}.label: labels exist for IPv4 addresses only")
+        owner = dev or interface
+        if owner and not label.startswith(owner + ":"):
+            errs.append(
+                f"{where}.label: {label!r} must start with the interface name and a colon, "
+                f"for example {owner + ':vip'!r}"
+            )
+    scope = _as_choice(errs, f"{where}.scope", item.get("scope"), _SCOPES)
+    vip = {"address": str(addr), "prefix": prefix, "dev": dev, "label": label, "scope": scope}
+    return {k: v for k, v in vip.items() if v is not None}
+
+
+_INSTANCE_KEYS = (
+    "name",
+    "interface",
+    "virtual_router_id",
+    "priority",
+    "state",
+    "advert_int",
+    "version",
+    "nopreempt",
+    "preempt_delay",
+    "authentication",
+    "virtual_ipaddresses",
+    "track_scripts",
+    "track_interfaces",
+    "unicast_src_ip",
+    "unicast_peers",
+) + _NOTIFY_KEYS
+
+
+def _advert_int(errs, where, value, version):
+    if value is None:
+        return None
+    number = _as_number(errs, where, value, 0.01, 255)
+    if number is None:
+        return None
+    if version == 3:
+        if number > 40.95:
+            errs.append(f"{where}: {number} is out of range 0.01-40.95 seconds for VRRP version 3")
+            return None
+        if round(number * 100) != number * 100 and abs(round(number * 100) - number * 100) > 1e-6:
+            errs.append(f"{where}: {number} has more than two decimals (VRRPv3 counts centiseconds)")
+            return None
+    elif not isinstance(number, int):
+        errs.append(
+            f"{where}: {number} is fractional; VRRP version 2 counts whole seconds "
+            "(1-255): set version: 3 for sub-second adverts"
+        )
+        return None
+    return number
+
+
+def _authentication(errs, where, value, version, strict):
+    if value is None:
+        return None
+    value = _as_dict(errs, where, value)
+    if not value:
+        return None
+    _unknown_keys(errs, where, value, ("type", "password"))
+    kind = _as_choice(errs, f"{where}.type", value.get("type", "PASS"), _AUTH_TYPES, upper=True)
+    password = value.get("password")
+    if password is None or password == "":
+        errs.append(f"{where}.password: required when authentication is set (1-{_MAX_PASS} characters)")
+    elif not isinstance(password, str):
+        errs.append(f"{where}.password: must be a string of 1-{_MAX_PASS} characters")
+        password = None
+    elif len(password) > _MAX_PASS:
+        errs.append(
+            f"{where}.password: is {len(password)} characters long; keepalived uses only the "
+            f"first {_MAX_PASS}, so nodes whose passwords differ after that would still agree: "
+            f"use at most {_MAX_PASS}"
+        )
+        password = None
+    elif _UNSAFE_TOKEN.search(password):
+        errs.append(f'{where}.password: may not contain white space or " # ! {{ }}')
+        password = None
+    if version == 3:
+        errs.append(
+            f"{where}: VRRP version 3 has no authentication (RFC 5798); remove it or use version 2"
+        )
+    if strict:
+        errs.append(
+            f"{where}: vrrp_strict (keepalived_global_defs.vrrp_strict) forbids authentication; "
+            "remove one of them"
+        )
+    if kind is None or password is None:
+        return None
+    return {"type": kind, "password": password}
+
+
+def _instances(errs, data, strict):
+    var = VAR_NAMES["instances"]
+    out = []
+    names = set()
+    items = _as_list(errs, var, data)
+    if isinstance(data, (list, tuple)) and not items:
+        errs.append(f"{var}: is empty; define at least one VRRP instance")
+    for i, item in enumerate(items):
+        where = _label(var, i, item)
+        if not isinstance(item, dict):
+            errs.append(f"{where}: expected a mapping")
+            continue
+        _unknown_keys(errs, where, item, _INSTANCE_KEYS)
+        for key in ("name", "interface", "virtual_router_id", "priority", "state"):
+            if item.get(key) is None:
+                errs.append(f"{where}.{key}: required")
+        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "instance name")
+        if name in names:
+            errs.append(f"{where}.name: {name!r} is defined twice")
+        names.add(name)
+        raw_iface = item.get("interface")
+        if isinstance(raw_iface, str) and (len(raw_iface.split()) > 1 or "," in raw_iface):
+            errs.append(
+                f"{where}.interface: {raw_iface!r} names more than one interface; an instance "
+                "runs VRRP on exactly one: put VIPs on other interfaces with "
+                "virtual_ipaddresses[].dev, or add an instance"
+            )
+            interface = None
+        else:
+            interface = _as_token(errs, f"{where}.interface", raw_iface, _IFACE_RE, "interface name")
+        version = _as_int(errs, f"{where}.version", item.get("version"), 2, 3)
+        # Virtual addresses
+        vips = []
+        raw_vips = _as_list(errs, f"{where}.virtual_ipaddresses", item.get("virtual_ipaddresses"))
+        if not raw_vips:
+            errs.append(f"{where}.virtual_ipaddresses: required: at least one virtual IP address")
+        seen_vips = set()
+        for j, raw in enumerate(raw_vips):
+            vip = _vip(errs, f"{where}.virtual_ipaddresses[{j}]", raw, interface)
+            if vip is None:
+                continue
+            if vip["address"] in seen_vips:
+                errs.append(
+                    f"{where}.virtual_ipaddresses[{j}].address: {vip['address']} is listed twice"
+                )
+            seen_vips.add(vip["address"])
+            vips.append(vip)
+        families = {ipaddress.ip_address(v["address"]).version for v in vips}
+        if len(families) > 1:
+            errs.append(
+                f"{where}.virtual_ipaddresses: mixes IPv4 and IPv6; an instance carries one "
+                "family: use one instance per family"
+            )
+        if 6 in families and version == 2:
+            errs.append(
+                f"{where}.version: IPv6 virtual addresses need VRRP version 3 (set version: 3)"
+            )
+        # keepalived runs IPv6 instances as VRRPv3 when no version is given.
+        effective_version = version or (3 if families == {6} else 2)
+        inst = {
+            "name": name,
+            "interface": interface,
+            "virtual_router_id": _as_int(
+                errs, f"{where}.virtual_router_id", item.get("virtual_router_id"), 1, 255
+            ),
+            "priority": _as_int(errs, f"{where}.priority", item.get("priority"), 1, 255),
+            "state": _as_choice(errs, f"{where}.state", item.get("state"), _STATES, upper=True),
+            "version": version,
+            "advert_int": _advert_int(
+                errs, f"{where}.advert_int", item.get("advert_int"), effective_version
+            ),
+            "nopreempt": _as_bool(errs, f"{where}.nopreempt", item.get("nopreempt")),
+            "preempt_delay": _as_int(
+                errs, f"{where}.preempt_delay", item.get("preempt_delay"), 0, 1000, " seconds"
+            ),
+            "virtual_ipaddresses": vips,
+        }
+        if inst["nopreempt"] and inst["state"] == "MASTER":
+            errs.append(
+                f"{where}.nopreempt: keepalived honours nopreempt only with state BACKUP "
+                "(state is MASTER); set state: BACKUP on every node"
+            )
+        if inst["nopreempt"] and inst["preempt_delay"]:
+            errs.append(f"{where}.preempt_delay: has no effect together with nopreempt")
+        auth = _authentication(
+            errs, f"{where}.authentication", item.get("authentication"), effective_version, strict
+        )
+        if auth:
+            inst["authentication"] = auth
+        inst["track_scripts"] = _tracked(
+            errs, f"{where}.track_scripts", item.get("track_scripts"), "script"
+        )
+        inst["track_interfaces"] = _tracked(
+            errs, f"{where}.track_interfaces", item.get("track_interfaces"), "interface"
+        )
+        # Unicast
+        src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"))
+        peers = []
+        for j, raw in enumerate(_as_list(errs, f"{where}.unicast_peers", item.get("unicast_peers"))):
+            peer = _as_ip(errs, f"{where}.unicast_peers[{j}]", raw)
+            if peer is None:
+                continue
+            if peer in peers:
+                errs.append(f"{where}.unicast_peers[{j}]: {peer} is listed twice")
+                continue
+            if src is not None and peer == src:
+                errs.append(
+                    f"{where}.unicast_peers[{j}]: {peer} is this node's own unicast_src_ip; "
+                    "list only the other nodes"
+                )
+                continue
+            peers.append(peer)
+        if src is not None and not peers:
+            errs.append(f"{where}.unicast_peers: required with unicast_src_ip (the other nodes)")
+        for j, peer in enumerate(peers):
+            if src is not None and peer.version != src.version:
+                errs.append(f"{where}.unicast_peers[{j}]: {peer} is not of the family of unicast_src_ip")
+        if peers and strict:
+            errs.append(
+                f"{where}.unicast_peers: vrrp_strict (keepalived_global_defs.vrrp_strict) "
+                "forbids unicast peers"
+            )
+        if src is not None:
+            inst["unicast_src_ip"] = str(src)
+        if peers:
+            inst["unicast_peers"] = [str(p) for p in peers]
+        for key in _NOTIFY_KEYS:
+            hook = _notify(errs, f"{where}.{key}", item.get(key))
+            if hook:
+                inst[key] = hook
+        out.append({k: v for k, v in inst.items() if v is not None})
+    return out
+
+
+def _sync_groups(errs, data, instance_names):
+    var = VAR_NAMES["sync_groups"]
+    out = []
+    names = set()
+    member_of = {}
+    for i, item in enumerate(_as_list(errs, var, data)):
+        where = _label(var, i, item)
+        if not isinstance(item, dict):
+            errs.append(f"{where}: expected a mapping with name and group")
+            continue
+        _unknown_keys(errs, where, item, ("name", "group") + _NOTIFY_KEYS)
+        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "sync group name")
+        if item.get("name") is None:
+            errs.append(f"{where}.name: required")
+        if name in names:
+            errs.append(f"{where}.name: {name!r} is defined twice")
+        names.add(name)
+        members = []
+        raw_members = _as_list(errs, f"{where}.group", item.get("group"))
+        if not raw_members:
+            errs.append(f"{where}.group: required: the names of the instances to keep together")
+        for j, member in enumerate(raw_members):
+            at = f"{where}.group[{j}]"
+            if member not in instance_names:
+                known = ", ".join(sorted(instance_names)) or "none"
+                errs.append(f"{at}: {member!r} is not an instance of keepalived_instances ({known})")
+                continue
+            if member in member_of:
+                errs.append(f"{at}: {member!r} is already in sync group {member_of[member]!r}")
+                continue
+            member_of[member] = name
+            members.append(member)
+        group = {"name": name, "group": members}
+        for key in _NOTIFY_KEYS:
+            hook = _notify(errs, f"{where}.{key}", item.get(key))
+            if hook:
+                group[key] = hook
+        out.append(group)
+    return out
+
+
+def family(instance):
+    """6 for an instance whose virtual addresses are IPv6, else 4."""
+    vips = instance.get("virtual_ipaddresses") or []
+    return 6 if vips and all(":" in str(v.get("address", "")) for v in vips) else 4
+
+
+def _cross_checks(errs, config):
+    """Checks across sections of one host's configuration."""
+    var = VAR_NAMES["instances"]
+    scripts = {s["name"] for s in config["scripts"] if s.get("name")}
+    vrids = {}
+    for inst in config["instances"]:
+        where = f"{var}[{inst.get('name')}]"
+        for j, tracked in enumerate(inst.get("track_scripts", [])):
+            if tracked["name"] not in scripts:
+                known = ", ".join(sorted(scripts)) or "none defined"
+                errs.append(
+                    f"{where}.track_scripts[{j}]: {tracked['name']!r} is not a script of "
+                    f"keepalived_scripts ({known})"
+                )
+        key = (inst.get("interface"), inst.get("virtual_router_id"), family(inst))
+        if None not in key:
+            if key in vrids:
+                errs.append(
+                    f"{where}.virtual_router_id: {key[1]} is already used by instance "
+                    f"{vrids[key]!r} on interface {key[0]}; VRIDs must be unique per interface"
+                )
+            else:
+                vrids[key] = inst.get("name")
+    if config["global_defs"].get("vrrp_strict"):
+        for inst in config["instances"]:
+            if family(inst) == 6 and inst.get("version") == 2:
+                errs.append(
+                    f"{var}[{inst.get('name')}].version: vrrp_strict needs version 3 for IPv6"
+                )
+
+
+def normalize(data):
+    """Check ``data`` and return the clean configuration (a new dict).
+
+    Raises :class:`KeepalivedConfigError` listing every problem.
+    """
+    errs = []
+    if not isinstance(data, dict):
+        raise KeepalivedConfigError([f"keepalived configuration: expected a mapping, got {type(data).__name__}"])
+    for key in data:
+        if key not in VAR_NAMES:
+            hint = difflib.get_close_matches(str(key), list(VAR_NAMES), n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            errs.append(f"keepalived configuration: unknown section {key!r}{extra}")
+    global_defs = _global_defs(errs, data.get("global_defs"))
+    config = {
+        "global_defs": global_defs,
+        "scripts": _scripts(errs, data.get("scripts")),
+        "instances": _instances(errs, data.get("instances", []), global_defs.get("vrrp_strict")),
+    }
+    config["sync_groups"] = _sync_groups(
+        errs, data.get("sync_groups"), {i.get("name") for i in config["instances"]}
+    )
+    _cross_checks(errs, config)
+    if errs:
+        raise KeepalivedConfigError(errs)
+    return config
+
+
+# --------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _notify_lines(obj, indent):
+    lines = []
+    for key in _NOTIFY_KEYS:
+        hook = obj.get(key)
+        if hook:
+            user = f" {hook['user']}" if hook.get("user") else ""
+            lines.append(f'{indent}{key} "{hook["script"]}"{user}')
+    return lines
+
+
+def _block(lines, indent, title, body):
+    lines.append(f"{indent}{title} {{")
+    lines.extend(body)
+    lines.append(f"{indent}}}")
+
+
+def render(data, normalized=False):
+    """Return keepalived.conf text for ``data`` (checked first unless ``normalized``)."""
+    config = data if normalized else normalize(data)
+    ind, ind2 = "    ", "        "
+    lines = [HEADER.rstrip("\n"), ""]
+    gd = config["global_defs"]
+    body = []
+    for key in ("router_id", "script_user"):
+        if gd.get(key):
+            body.append(f"{ind}{key} {gd[key]}")
+    for key in ("enable_script_security", "vrrp_skip_check_adv_addr", "vrrp_strict"):
+        if gd.get(key):
+            body.append(f"{ind}{key}")
+    for key in ("vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority"):
+        if gd.get(key) is not None:
+            body.append(f"{ind}{key} {_fmt(gd[key])}")
+    _block(lines, "", "global_defs", body)
+
+    for script in config["scripts"]:
+        body = [f'{ind}script "{script["script"]}"']
+        for key in ("interval", "timeout", "weight", "fall", "rise"):
+            if script.get(key) is not None:
+                body.append(f"{ind}{key} {script[key]}")
+        if script.get("user"):
+            body.append(f"{ind}user {script['user']}")
+        lines.append("")
+        _block(lines, "", f"vrrp_script {script['name']}", body)
+
+    for group in config["sync_groups"]:
+        body = [f"{ind}group {{"] + [f"{ind2}{m}" for m in group["group"]] + [f"{ind}}}"]
+        body += _notify_lines(group, ind)
+        lines.append("")
+        _block(lines, "", f"vrrp_sync_group {group['name']}", body)
+
+    for inst in config["instances"]:
+        body = [
+            f"{ind}state {inst['state']}",
+            f"{ind}interface {inst['interface']}",
+            f"{ind}virtual_router_id {inst['virtual_router_id']}",
+            f"{ind}priority {inst['priority']}",
+        ]
+        if inst.get("version"):
+            body.append(f"{ind}version {inst['version']}")
+        if inst.get("advert_int") is not None:
+            body.append(f"{ind}advert_int {_fmt(inst['advert_int'])}")
+        if inst.get("nopreempt"):
+            body.append(f"{ind}nopreempt")
+        if inst.get("preempt_delay") is not None:
+            body.append(f"{ind}preempt_delay {inst['preempt_delay']}")
+        auth = inst.get("authentication")
+        if auth:
+            _block(
+                body,
+                ind,
+                "authentication",
+                [f"{ind2}auth_type {auth['type']}", f"{ind2}auth_pass {auth['password']}"],
+            )
+        if inst.get("unicast_src_ip"):
+            body.append(f"{ind}unicast_src_ip {inst['unicast_src_ip']}")
+        if inst.get("unicast_peers"):
+            _block(body, ind, "unicast_peer", [f"{ind2}{p}" for p in inst["unicast_peers"]])
+        vip_lines = []
+        for vip in inst["virtual_ipaddresses"]:
+            text = f"{ind2}{vip['address']}/{vip['prefix']}"
+            for key in ("dev", "label", "scope"):
+                if vip.get(key):
+                    text += f" {key} {vip[key]}"
+            vip_lines.append(text)
+        _block(body, ind, "virtual_ipaddress", vip_lines)
+        for key, title in (("track_scripts", "track_script"), ("track_interfaces", "track_interface")):
+            if inst.get(key):
+                entries = [
+                    f"{ind2}{t['name']}" + (f" weight {t['weight']}" if "weight" in t else "")
+                    for t in inst[key]
+                ]
+                _block(body, ind, title, entries)
+        body += _notify_lines(inst, ind)
+        lines.append("")
+        _block(lines, "", f"vrrp_instance {inst['name']}", body)
+    return "\n".join(lines) + "\n"
+
+
+_AUTH_PASS_RE = re.compile(r"^(\s*auth_pass\s+)\S+", re.MULTILINE)
+
+
+def redact(text):
+    """Hide authentication passwords in keepalived.conf text (for diffs and messages)."""
+    if not text:
+        return text
+    return _AUTH_PASS_RE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def secrets(config):
+    """The secret strings of a configuration, for no_log handling."""
+    found = []
+    for inst in (config or {}).get("instances") or []:
+        auth = inst.get("authentication") if isinstance(inst, dict) else None
+        if isinstance(auth, dict) and isinstance(auth.get("password"), str) and auth["password"]:
+            found.append(auth["password"])
+    return found
+
+
+def script_paths(config):
+    """(variable, program path) of every script the configuration runs."""
+    out = []
+    for script in config.get("scripts", []):
+        out.append((f"{VAR_NAMES['scripts']}[{script['name']}].script", script["script"].split()[0]))
+    for section in ("instances", "sync_groups"):
+        for obj in config.get(section, []):
+            for key in _NOTIFY_KEYS:
+                hook = obj.get(key)
+                if hook:
+                    where = f"{VAR_NAMES[section]}[{obj['name']}].{key}"
+                    out.append((where, hook["script"].split()[0]))
+    return out
+
+
+def users(config):
+    """(variable, user name) of every user the configuration runs scripts as."""
+    out = []
+    gd = config.get("global_defs", {})
+    if gd.get("script_user"):
+        out.append((f"{VAR_NAMES['global_defs']}.script_user", gd["script_user"]))
+    for script in config.get("scripts", []):
+        if script.get("user"):
+            out.append((f"{VAR_NAMES['scripts']}[{script['name']}].user", script["user"]))
+    for section in ("instances", "sync_groups"):
+        for obj in config.get(section, []):
+            for key in _NOTIFY_KEYS:
+                hook = obj.get(key)
+                if hook and hook.get("user"):
+                    out.append((f"{VAR_NAMES[section]}[{obj['name']}].{key}.user", hook["user"]))
+    return out
+
+
+# --------------------------------------------------------------------------
+# Inventory-derived defaults
+# --------------------------------------------------------------------------
+
+
+def _fact_key(interface):
+    return re.sub(r"[^A-Za-z0-9_]", "_", interface)
+
+
+def host_addresses(facts, interface=None):
+    """Addresses (strings) of a host from its Ansible facts, on one interface or on all."""
+    facts = facts or {}
+    names = [interface] if interface else list(facts.get("interfaces") or [])
+    found = []
+    for name in names:
+        data = facts.get(_fact_key(name)) or facts.get(name) or {}
+        v4 = data.get("ipv4")
+        for entry in ([v4] if isinstance(v4, dict) else (v4 or [])) + list(
+            data.get("ipv4_secondaries") or []
+        ):
+            if isinstance(entry, dict) and entry.get("address"):
+                found.append(entry["address"])
+        for entry in data.get("ipv6") or []:
+            if isinstance(entry, dict) and entry.get("address"):
+                found.append(entry["address"].split("%")[0])
+    return found
+
+
+def _primary_address(facts, interface, family):
+    for address in host_addresses(facts, interface):
+        ip = ipaddress.ip_address(address)
+        if ip.version == family and not ip.is_link_local:
+            return address
+    return None
+
+
+def derive_host_config(data, host, members, facts=None, unicast=False, priority_base=150,
+                       priority_step=10, priority=None, state=None):
+    """Fill in what the inventory implies, then check and return the host's configuration.
+
+    ``members`` is the ordered list of the pair's hosts (the inventory group):
+    the first is MASTER with ``priority_base``, the next ones BACKUP with
+    ``priority_step`` less each. ``priority``/``state`` override that for this
+    host. With ``unicast`` (or ``unicast: true`` on an instance), the source
+    address is the host's own address on the VRRP interface and the peers are
+    the other members' addresses there, taken from ``facts`` (host -> Ansible
+    facts). Values set explicitly always win.
+    """
+    errs = []
+    members = list(members or [])
+    if host not in members:
+        raise KeepalivedConfigError(
+            [
+                f"keepalived_cluster_group: host {host!r} is not a member of the group "
+                f"({', '.join(members) or 'empty'}); put it in the group or set "
+                "keepalived_cluster_group to the group of this pair"
+            ]
+        )
+    index = members.index(host)
+    facts = facts or {}
+    data = dict(data or {})
+    instances = []
+    for i, inst in enumerate(_as_list(errs, VAR_NAMES["instances"], data.get("instances"))):
+        if not isinstance(inst, dict):
+            instances.append(inst)
+            continue
+        inst = dict(inst)
+        where = _label(VAR_NAMES["instances"], i, inst)
+        wants_unicast = inst.pop("unicast", None)
+        wants_unicast = unicast if wants_unicast is None else wants_unicast
+        if inst.get("priority") is None:
+            if priority is not None:
+                inst["priority"] = priority
+            else:
+                value = priority_base - index * priority_step
+                if value < 1:
+                    errs.append(
+                        f"keepalived_priority_step: {priority_step} gives {host} priority {value} "
+                        f"for {where}; lower the step or set priority"
+                    )
+                inst["priority"] = value
+        if inst.get("state") is None:
+            if state is not None:
+                inst["state"] = state
+            elif inst.get("nopreempt"):
+                inst["state"] = "BACKUP"
+            else:
+                inst["state"] = "MASTER" if index == 0 else "BACKUP"
+        iface = inst.get("interface")
+        if wants_unicast and isinstance(iface, str):
+            family = 6 if any(
+                ":" in str(v.get("address", v) if isinstance(v, dict) else v)
+                for v in inst.get("virtual_ipaddresses") or []
+            ) else 4
+            if inst.get("unicast_src_ip") is None:
+                own = _primary_address(facts.get(host), iface, family)
+                if own is None:
+                    errs.append(
+                        f"{where}.unicast_src_ip: {host} has no IPv{family} address on "
+                        f"{iface} in its facts; set unicast_src_ip or fix the interface"
+                    )
+                inst["unicast_src_ip"] = own
+            if inst.get("unicast_peers") is None:
+                peers = []
+                for other in members:
+                    if other == host:
+                        continue
+                    address = _primary_address(facts.get(other), iface, family)
+                    if address is None:
+                        errs.append(
+                            f"{where}.unicast_peers: no IPv{family} address of {other} on "
+                            f"{iface} is known (were its facts gathered?); set unicast_peers"
+                        )
+                    else:
+                        peers.append(address)
+                inst["unicast_peers"] = peers
+        instances.append(inst)
+    data["instances"] = instances
+    try:
+        config = normalize(data)
+    except KeepalivedConfigError as exc:
+        errs.extend(exc.errors)
+    if errs:
+        raise KeepalivedConfigError(errs)
+    return config

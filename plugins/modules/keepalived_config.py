@@ -1,0 +1,310 @@
+#!/usr/bin/python
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: keepalived_config
+short_description: Write keepalived.conf from structured data, checked twice before it replaces anything
+version_added: 0.1.0
+description:
+  - Renders C(keepalived.conf) from typed data with the same code as the
+    P(halb.cluster.to_keepalived_conf#filter) filter.
+  - Checks the data first (every problem is reported at once, each naming its
+    variable), then checks that every script the configuration runs exists and
+    is executable, then writes a temporary file beside O(dest), runs
+    C(keepalived --config-test) on it, and only if that passes backs up the old
+    file and moves the new one into place atomically.
+  - A bad configuration therefore never replaces a running good one.
+  - Authentication passwords are hidden in diffs, messages and logs.
+author:
+  - halb.cluster contributors
+options:
+  config:
+    description:
+      - The configuration, with the sections C(global_defs), C(scripts),
+        C(instances) and C(sync_groups). See the keepalived role's
+        C(meta/argument_specs.yml) and C(docs/keepalived.md) for every key.
+    type: dict
+    required: true
+    suboptions:
+      global_defs:
+        description: router_id, script_user, enable_script_security, vrrp_skip_check_adv_addr,
+          vrrp_strict, vrrp_garp_interval, vrrp_gna_interval, max_auto_priority.
+        type: dict
+      scripts:
+        description: vrrp_script entries (name, script, interval, timeout, weight, fall, rise, user).
+        type: list
+        elements: dict
+      instances:
+        description:
+          - vrrp_instance entries. C(authentication.password) is treated as a secret.
+        type: list
+        elements: dict
+      sync_groups:
+        description: vrrp_sync_group entries (name, group, notify hooks).
+        type: list
+        elements: dict
+  dest:
+    description: Path of the configuration file.
+    type: path
+    default: /etc/keepalived/keepalived.conf
+  backup:
+    description: Keep a timestamped copy of the old file when it changes.
+    type: bool
+    default: true
+  validate:
+    description:
+      - Run C(keepalived --config-test) on the new file before it is put in place.
+      - In check mode, or when keepalived is not installed yet in check mode,
+        the binary check is skipped with a warning.
+    type: bool
+    default: true
+  check_scripts:
+    description:
+      - Fail when a program named by a C(vrrp_script) or a notify hook does not
+        exist or is not executable (a warning in check mode, where the role may
+        not have installed it yet).
+    type: bool
+    default: true
+  keepalived_bin:
+    description: The keepalived binary used for the check.
+    type: str
+    default: keepalived
+  owner:
+    description: Owner of O(dest).
+    type: str
+    default: root
+  group:
+    description: Group of O(dest).
+    type: str
+    default: root
+  mode:
+    description: Mode of O(dest). It holds the VRRP password, so it is not world-readable by default.
+    type: raw
+    default: "0640"
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Write keepalived.conf for a pair
+  halb.cluster.keepalived_config:
+    config:
+      global_defs:
+        router_id: lb1
+        script_user: keepalived_script
+        enable_script_security: true
+      scripts:
+        - name: chk_haproxy
+          script: /usr/bin/systemctl is-active --quiet haproxy.service
+          interval: 2
+          weight: -30
+          fall: 2
+          rise: 2
+      instances:
+        - name: VI_1
+          interface: eth0
+          virtual_router_id: 51
+          priority: 150
+          state: MASTER
+          authentication:
+            type: PASS
+            password: "{{ vault_vrrp_password }}"
+          virtual_ipaddresses:
+            - address: 192.0.2.10
+              prefix: 24
+          track_scripts:
+            - chk_haproxy
+  notify: Reload keepalived
+"""
+
+RETURN = r"""
+dest:
+  description: Path of the configuration file.
+  returned: always
+  type: str
+backup_file:
+  description: The copy of the previous file, when one was made.
+  returned: changed and a file existed
+  type: str
+instances:
+  description: The VRRP instances in the file, with their state, priority and VRID.
+  returned: always
+  type: list
+  elements: dict
+warnings_count:
+  description: Number of warnings issued.
+  returned: always
+  type: int
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
+    _INSTANCE_KEYS,
+    KeepalivedConfigError,
+    normalize,
+    redact,
+    render,
+    script_paths,
+    secrets,
+)
+
+
+def _argument_spec():
+    instance_options = {key: {"type": "raw"} for key in _INSTANCE_KEYS}
+    instance_options["authentication"] = {
+        "type": "dict",
+        "options": {"type": {"type": "str"}, "password": {"type": "str", "no_log": True}},
+    }
+    return {
+        "config": {
+            "type": "dict",
+            "required": True,
+            "options": {
+                "global_defs": {"type": "dict"},
+                "scripts": {"type": "list", "elements": "dict"},
+                "instances": {"type": "list", "elements": "dict", "options": instance_options},
+                "sync_groups": {"type": "list", "elements": "dict"},
+            },
+        },
+        "dest": {"type": "path", "default": "/etc/keepalived/keepalived.conf"},
+        "backup": {"type": "bool", "default": True},
+        "validate": {"type": "bool", "default": True},
+        "check_scripts": {"type": "bool", "default": True},
+        "keepalived_bin": {"type": "str", "default": "keepalived"},
+        "owner": {"type": "str", "default": "root"},
+        "group": {"type": "str", "default": "root"},
+        "mode": {"type": "raw", "default": "0640"},
+    }
+
+
+def _strip_none(value):
+    """Ansible fills absent sub-options with None; the model treats None as absent."""
+    if isinstance(value, dict):
+        return {k: _strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_none(v) for v in value]
+    return value
+
+
+def _config_test(module, binary, path, hidden):
+    rc, out, err = module.run_command([binary, "--config-test", "-f", path])
+    text = "\n".join(part for part in (out, err) if part).strip()
+    for secret in hidden:
+        text = text.replace(secret, "********")
+    return rc, redact(text)
+
+
+def main():
+    module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
+    params = module.params
+    dest = params["dest"]
+    data = _strip_none(params["config"])
+
+    try:
+        config = normalize(data)
+    except KeepalivedConfigError as exc:
+        module.fail_json(msg="Invalid keepalived configuration:\n" + str(exc), errors=exc.errors)
+    hidden = secrets(config)
+    text = render(config, normalized=True)
+
+    if params["check_scripts"]:
+        missing = []
+        for where, path in script_paths(config):
+            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+                missing.append(f"{where}: {path} does not exist or is not executable on this host")
+        if missing and module.check_mode:
+            for line in missing:
+                module.warn(line + " (ignored in check mode)")
+        elif missing:
+            module.fail_json(msg="\n".join(missing), errors=missing)
+
+    before = None
+    if os.path.exists(dest):
+        try:
+            with open(dest, encoding="utf-8") as handle:
+                before = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            module.fail_json(msg=f"dest: cannot read {dest}: {exc}")
+    content_changed = before != text
+
+    result = {
+        "changed": content_changed,
+        "dest": dest,
+        "instances": [
+            {
+                "name": i["name"],
+                "state": i["state"],
+                "priority": i["priority"],
+                "virtual_router_id": i["virtual_router_id"],
+                "interface": i["interface"],
+            }
+            for i in config["instances"]
+        ],
+    }
+    if module._diff and content_changed:
+        result["diff"] = {
+            "before": redact(before or ""),
+            "after": redact(text),
+            "before_header": dest if before is not None else "(absent)",
+            "after_header": dest,
+        }
+
+    binary = module.get_bin_path(params["keepalived_bin"]) if params["validate"] else None
+    if params["validate"] and binary is None:
+        if module.check_mode:
+            module.warn("keepalived is not installed yet: the config test is skipped in check mode")
+        else:
+            module.fail_json(
+                msg=f"keepalived_bin: {params['keepalived_bin']} not found; install keepalived "
+                "first, or set validate: false"
+            )
+
+    file_args = module.load_file_common_arguments(
+        {"path": dest, "owner": params["owner"], "group": params["group"], "mode": params["mode"]}
+    )
+
+    if module.check_mode:
+        if before is not None and not content_changed:
+            result["changed"] = module.set_fs_attributes_if_different(file_args, False)
+        module.exit_json(**result)
+
+    if content_changed:
+        directory = os.path.dirname(dest) or "."
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o755)
+        fd, tmp = tempfile.mkstemp(prefix=".keepalived.conf.", dir=directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            if binary:
+                rc, output = _config_test(module, binary, tmp, hidden)
+                if rc != 0:
+                    module.fail_json(
+                        msg=f"keepalived --config-test rejected the new configuration (rc={rc}); "
+                        f"{dest} was not changed:\n{output}",
+                        rc=rc,
+                    )
+            if before is not None and params["backup"]:
+                result["backup_file"] = module.backup_local(dest)
+            module.atomic_move(tmp, dest, unsafe_writes=False)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

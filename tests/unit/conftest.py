@@ -1,0 +1,23 @@
+"""Make the source tree importable as ansible_collections.halb.cluster."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _collection_path():
+    base = os.path.join(tempfile.gettempdir(), f"halb-unit-{os.getuid()}")
+    link = os.path.join(base, "ansible_collections", "halb", "cluster")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.realpath(link) != ROOT:
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(ROOT, link)
+    return base
+
+
+sys.path.insert(0, _collection_path())

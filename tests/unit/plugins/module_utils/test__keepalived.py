@@ -1,0 +1,325 @@
+"""Rendering (golden files) and every per-host check of _keepalived."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+import yaml
+
+from ansible_collections.halb.cluster.plugins.module_utils import _keepalived as k
+
+from .cases import FACTS, base, pair
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.yml")))
+def test_render_matches_golden_file(name):
+    data = yaml.safe_load((GOLDEN / f"{name}.yml").read_text())
+    text = k.render(data)
+    expected = GOLDEN / f"{name}.conf"
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected.write_text(text)
+    assert text == expected.read_text()
+
+
+def test_render_is_deterministic_and_idempotent_through_normalize():
+    data = base()
+    once = k.normalize(data)
+    assert k.normalize(once) == once
+    assert k.render(data) == k.render(once, normalized=True)
+
+
+def test_render_does_not_change_its_input():
+    data = base()
+    k.render(data)
+    assert data == base()
+
+
+def test_normalize_accepts_strings_for_numbers_and_booleans():
+    data = base()
+    data["instances"][0]["virtual_router_id"] = "51"
+    data["global_defs"]["enable_script_security"] = "yes"
+    config = k.normalize(data)
+    assert config["instances"][0]["virtual_router_id"] == 51
+    assert config["global_defs"]["enable_script_security"] is True
+
+
+def test_redact_hides_every_password():
+    data = base()
+    text = k.render(data)
+    assert "s3cr3tXY" in text
+    hidden = k.redact(text)
+    assert "s3cr3tXY" not in hidden
+    assert "auth_pass ********" in hidden
+
+
+def test_secrets_lists_passwords():
+    assert k.secrets(base()) == ["s3cr3tXY"]
+    assert k.secrets({}) == []
+
+
+def test_script_paths_and_users():
+    data = base()
+    data["instances"][0]["notify_master"] = {"script": "/usr/local/bin/n master", "user": "nobody"}
+    config = k.normalize(data)
+    assert ("keepalived_scripts[chk_haproxy].script", "/usr/bin/systemctl") in k.script_paths(config)
+    assert ("keepalived_instances[VI_1].notify_master", "/usr/local/bin/n") in k.script_paths(config)
+    assert ("keepalived_instances[VI_1].notify_master.user", "nobody") in k.users(config)
+
+
+# ---------------------------------------------------------------------------
+# Bad input: each case changes one thing and expects the variable to be named.
+# ---------------------------------------------------------------------------
+
+
+def _set(path, value):
+    def change(data):
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        if value is _DELETE:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+
+    return change
+
+
+_DELETE = object()
+I0 = ("instances", 0)
+
+BAD = {
+    "unknown key (typo)": (
+        _set((*I0, "virtual_router_idd"), 5),
+        "keepalived_instances[VI_1]: unknown key 'virtual_router_idd'; did you mean 'virtual_router_id'?",
+    ),
+    "unknown section": (_set(("instance",), []), "unknown section 'instance'; did you mean 'instances'?"),
+    "unknown global key": (
+        _set(("global_defs", "router_idd"), "x"),
+        "keepalived_global_defs: unknown key 'router_idd'",
+    ),
+    "vrid 0": (_set((*I0, "virtual_router_id"), 0), "keepalived_instances[VI_1].virtual_router_id: 0 is out of range 1-255"),
+    "vrid 256": (_set((*I0, "virtual_router_id"), 256), "virtual_router_id: 256 is out of range 1-255"),
+    "vrid not a number": (_set((*I0, "virtual_router_id"), "fifty"), "virtual_router_id: 'fifty' is not a whole number"),
+    "vrid missing": (_set((*I0, "virtual_router_id"), _DELETE), "keepalived_instances[VI_1].virtual_router_id: required"),
+    "priority 0": (_set((*I0, "priority"), 0), "keepalived_instances[VI_1].priority: 0 is out of range 1-255"),
+    "priority 256": (_set((*I0, "priority"), 256), "priority: 256 is out of range 1-255"),
+    "state": (_set((*I0, "state"), "PRIMARY"), "state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)"),
+    "password 9 chars": (
+        _set((*I0, "authentication", "password"), "123456789"),
+        "keepalived_instances[VI_1].authentication.password: is 9 characters long",
+    ),
+    "password missing": (
+        _set((*I0, "authentication", "password"), _DELETE),
+        "authentication.password: required",
+    ),
+    "auth type": (_set((*I0, "authentication", "type"), "MD5"), "authentication.type: 'MD5' is not allowed (allowed: PASS, AH)"),
+    "auth with vrrpv3": (_set((*I0, "version"), 3), "keepalived_instances[VI_1].authentication: VRRP version 3 has no authentication"),
+    "auth with vrrp_strict": (
+        _set(("global_defs", "vrrp_strict"), True),
+        "authentication: vrrp_strict (keepalived_global_defs.vrrp_strict) forbids authentication",
+    ),
+    "vip not an address": (
+        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.300"}]),
+        "keepalived_instances[VI_1].virtual_ipaddresses[0].address: '192.0.2.300' is not an IPv4 or IPv6 address",
+    ),
+    "vip in daemon grammar": (
+        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10/24 dev eth1"]),
+        "virtual_ipaddresses[0].address: '192.0.2.10/24 dev eth1' is not an IPv4 or IPv6 address",
+    ),
+    "vip prefix out of range": (
+        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "prefix": 33}]),
+        "virtual_ipaddresses[0].prefix: 33 is out of range 0-32",
+    ),
+    "vip prefix contradiction": (
+        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10/24", "prefix": 25}]),
+        "virtual_ipaddresses[0].prefix: 25 contradicts the /24",
+    ),
+    "vip duplicate": (
+        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10", "192.0.2.10/32"]),
+        "virtual_ipaddresses[1].address: 192.0.2.10 is listed twice",
+    ),
+    "no vip": (_set((*I0, "virtual_ipaddresses"), []), "virtual_ipaddresses: required: at least one virtual IP address"),
+    "vip bad scope": (
+        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "scope": "world"}]),
+        "virtual_ipaddresses[0].scope: 'world' is not allowed (allowed: global, site, link, host, nowhere)",
+    ),
+    "vip bad label": (
+        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "label": "vip1"}]),
+        "virtual_ipaddresses[0].label: 'vip1' must start with the interface name and a colon",
+    ),
+    "mixed families": (
+        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10", "2001:db8::1"]),
+        "virtual_ipaddresses: mixes IPv4 and IPv6",
+    ),
+    "ipv6 with vrrpv2": (
+        lambda d: d["instances"][0].update(version=2, virtual_ipaddresses=["2001:db8::1"]),
+        "keepalived_instances[VI_1].version: IPv6 virtual addresses need VRRP version 3",
+    ),
+    "two interfaces on one line": (
+        _set((*I0, "interface"), "eth0 eth1"),
+        "keepalived_instances[VI_1].interface: 'eth0 eth1' names more than one interface",
+    ),
+    "interface too long": (_set((*I0, "interface"), "averyveryverylongname0"), "interface: 'averyveryverylongname0' is not a valid interface name"),
+    "fractional advert with v2": (_set((*I0, "advert_int"), 0.5), "advert_int: 0.5 is fractional; VRRP version 2"),
+    "advert_int zero": (_set((*I0, "advert_int"), 0), "advert_int: 0 is out of range 0.01-255"),
+    "nopreempt with MASTER": (
+        _set((*I0, "nopreempt"), True),
+        "keepalived_instances[VI_1].nopreempt: keepalived honours nopreempt only with state BACKUP",
+    ),
+    "preempt_delay out of range": (_set((*I0, "preempt_delay"), 5000), "preempt_delay: 5000 is out of range 0-1000"),
+    "unknown tracked script": (
+        _set((*I0, "track_scripts"), ["chk_nginx"]),
+        "keepalived_instances[VI_1].track_scripts[0]: 'chk_nginx' is not a script of keepalived_scripts (chk_haproxy)",
+    ),
+    "track weight out of range": (
+        _set((*I0, "track_scripts"), [{"name": "chk_haproxy", "weight": -300}]),
+        "track_scripts[0].weight: -300 is out of range -253-253",
+    ),
+    "script weight out of range": (_set(("scripts", 0, "weight"), 254), "keepalived_scripts[chk_haproxy].weight: 254 is out of range"),
+    "script relative path": (
+        _set(("scripts", 0, "script"), "killall -0 haproxy"),
+        "keepalived_scripts[chk_haproxy].script: 'killall' is not an absolute path",
+    ),
+    "script with quote": (
+        _set(("scripts", 0, "script"), '/bin/sh -c "x"'),
+        "keepalived_scripts[chk_haproxy].script: a command may not contain double quotes",
+    ),
+    "script interval zero": (_set(("scripts", 0, "interval"), 0), "keepalived_scripts[chk_haproxy].interval: 0 is out of range 1-3600 seconds"),
+    "script fall zero": (_set(("scripts", 0, "fall"), 0), "keepalived_scripts[chk_haproxy].fall: 0 is out of range 1-255"),
+    "script missing": (_set(("scripts", 0, "script"), _DELETE), "keepalived_scripts[chk_haproxy].script: required"),
+    "duplicate script": (
+        lambda d: d["scripts"].append(dict(d["scripts"][0])),
+        "keepalived_scripts[chk_haproxy].name: 'chk_haproxy' is defined twice",
+    ),
+    "duplicate instance": (
+        lambda d: d["instances"].append(dict(d["instances"][0], virtual_router_id=52)),
+        "keepalived_instances[VI_1].name: 'VI_1' is defined twice",
+    ),
+    "same vrid same interface": (
+        lambda d: d["instances"].append(dict(d["instances"][0], name="VI_2", virtual_ipaddresses=["192.0.2.99"])),
+        "keepalived_instances[VI_2].virtual_router_id: 51 is already used by instance 'VI_1' on interface eth0",
+    ),
+    "unicast src in peers": (
+        lambda d: d["instances"][0].update(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.11", "192.0.2.12"]),
+        "unicast_peers[0]: 192.0.2.11 is this node's own unicast_src_ip",
+    ),
+    "unicast peer not an address": (
+        lambda d: d["instances"][0].update(unicast_src_ip="192.0.2.11", unicast_peers=["lb2"]),
+        "keepalived_instances[VI_1].unicast_peers[0]: 'lb2' is not an IPv4 or IPv6 address",
+    ),
+    "unicast src without peers": (
+        lambda d: d["instances"][0].update(unicast_src_ip="192.0.2.11"),
+        "keepalived_instances[VI_1].unicast_peers: required with unicast_src_ip",
+    ),
+    "bad router_id": (_set(("global_defs", "router_id"), "lb 1"), "keepalived_global_defs.router_id: 'lb 1' contains white space"),
+    "bad boolean": (_set(("global_defs", "vrrp_strict"), "maybe"), "keepalived_global_defs.vrrp_strict: 'maybe' is not a boolean"),
+    "max_auto_priority": (_set(("global_defs", "max_auto_priority"), 100), "keepalived_global_defs.max_auto_priority: 100 is out of range 1-99"),
+    "sync group unknown member": (
+        _set(("sync_groups",), [{"name": "G1", "group": ["VI_9"]}]),
+        "keepalived_sync_groups[G1].group[0]: 'VI_9' is not an instance of keepalived_instances (VI_1)",
+    ),
+    "notify relative path": (_set((*I0, "notify_master"), "notify.sh master"), "keepalived_instances[VI_1].notify_master: 'notify.sh' is not an absolute path"),
+    "instances not a list": (_set(("instances",), {"name": "VI_1"}), "keepalived_instances: expected a list, got dict"),
+    "no instances": (_set(("instances",), []), "keepalived_instances: is empty; define at least one VRRP instance"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_names_the_variable(case):
+    change, expected = BAD[case]
+    data = base()
+    change(data)
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert any(expected in message for message in info.value.errors), info.value.errors
+
+
+def test_every_problem_is_reported_at_once():
+    data = base()
+    data["instances"][0].update(virtual_router_id=0, priority=300, state="x")
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert len(info.value.errors) == 3
+
+
+def test_bad_input_messages_never_show_the_password():
+    data = base()
+    data["instances"][0]["authentication"]["password"] = "toolongsecret"
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert "toolongsecret" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# Inventory-derived defaults
+# ---------------------------------------------------------------------------
+
+
+def test_first_member_is_master_with_highest_priority():
+    lb1 = k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], FACTS)
+    lb2 = k.derive_host_config(pair(), "lb2", ["lb1", "lb2"], FACTS)
+    assert (lb1["instances"][0]["state"], lb1["instances"][0]["priority"]) == ("MASTER", 150)
+    assert (lb2["instances"][0]["state"], lb2["instances"][0]["priority"]) == ("BACKUP", 140)
+
+
+def test_explicit_values_win_over_derived_ones():
+    data = pair()
+    data["instances"][0]["priority"] = 77
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], priority=99, state="BACKUP")
+    assert lb1["instances"][0]["priority"] == 77
+    assert lb1["instances"][0]["state"] == "BACKUP"
+
+
+def test_host_overrides_apply_to_instances_without_values():
+    lb2 = k.derive_host_config(pair(), "lb2", ["lb1", "lb2"], priority=120, state="MASTER")
+    assert (lb2["instances"][0]["priority"], lb2["instances"][0]["state"]) == (120, "MASTER")
+
+
+def test_nopreempt_makes_every_member_backup():
+    data = pair()
+    data["instances"][0]["nopreempt"] = True
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"])
+    assert lb1["instances"][0]["state"] == "BACKUP"
+
+
+def test_unicast_peers_come_from_the_other_members_facts():
+    lb1 = k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], FACTS, unicast=True)
+    inst = lb1["instances"][0]
+    assert inst["unicast_src_ip"] == "192.0.2.11"
+    assert inst["unicast_peers"] == ["192.0.2.12"]
+
+
+def test_unicast_per_instance_switch():
+    data = pair()
+    data["instances"][0]["unicast"] = True
+    lb2 = k.derive_host_config(data, "lb2", ["lb1", "lb2"], FACTS)
+    assert lb2["instances"][0]["unicast_peers"] == ["192.0.2.11"]
+
+
+def test_unicast_without_facts_names_the_variable():
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], {"lb1": FACTS["lb1"]}, unicast=True)
+    assert "keepalived_instances[VI_1].unicast_peers: no IPv4 address of lb2 on eth0" in str(info.value)
+
+
+def test_host_outside_the_group_is_refused():
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(pair(), "lb3", ["lb1", "lb2"])
+    assert "keepalived_cluster_group: host 'lb3' is not a member" in str(info.value)
+
+
+def test_priority_step_that_runs_below_one_is_refused():
+    members = ["lb1", "lb2", "lb3"]
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(pair(), "lb3", members, priority_base=100, priority_step=60)
+    assert "keepalived_priority_step: 60 gives lb3 priority -20" in str(info.value)
+
+
+def test_host_addresses_reads_ansible_facts():
+    assert k.host_addresses(FACTS["lb1"], "eth0") == ["192.0.2.11", "fe80::1"]
+    assert "198.51.100.11" in k.host_addresses(FACTS["lb1"])
+    assert k.host_addresses(None) == []
