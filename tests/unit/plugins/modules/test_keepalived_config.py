@@ -1,0 +1,166 @@
+"""The keepalived_config module, run as Ansible runs it (a subprocess with
+JSON arguments), against a stand-in keepalived whose verdict the test sets.
+The real binary is exercised by the Molecule scenarios."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import pathlib
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from ..module_utils.cases import base
+
+MODULE = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules" / "keepalived_config.py"
+PASSWORD = "s3cr3tXY"
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A fake keepalived (exit code from $FAKE_RC) and scripts the config runs."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "keepalived"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'echo "$@" >> "$FAKE_LOG"\n'
+        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) bad thing near auth_pass ' + PASSWORD + '" >&2; fi\n'
+        'exit "${FAKE_RC:-0}"\n'
+    )
+    fake.chmod(0o755)
+    return {"bin": str(fake), "log": tmp_path / "calls.log", "dir": tmp_path}
+
+
+def config_with_scripts(tmp_path):
+    data = base()
+    check = tmp_path / "check.sh"
+    check.write_text("#!/bin/sh\nexit 0\n")
+    check.chmod(0o755)
+    data["scripts"][0]["script"] = f"{check} haproxy"
+    return data
+
+
+def run(env, config, check_mode=False, diff=True, fake_rc=0, **options):
+    dest = options.pop("dest", str(env["dir"] / "etc" / "keepalived.conf"))
+    args = {
+        "config": config,
+        "dest": dest,
+        "keepalived_bin": env["bin"],
+        "_ansible_check_mode": check_mode,
+        "_ansible_diff": diff,
+        "_ansible_tmpdir": str(env["dir"]),
+        "_ansible_remote_tmp": str(env["dir"]),
+        "_ansible_keep_remote_files": False,
+    }
+    args.update(options)
+    argsfile = env["dir"] / "args.json"
+    argsfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    pythonpath = os.pathsep.join(p for p in sys.path if p)
+    proc = subprocess.run(
+        [sys.executable, str(MODULE), str(argsfile)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": pythonpath, "FAKE_RC": str(fake_rc), "FAKE_LOG": str(env["log"])},
+        timeout=60,
+        check=False,
+    )
+    result = json.loads(proc.stdout)
+    result["_raw"] = proc.stdout + proc.stderr
+    return result, pathlib.Path(dest)
+
+
+def test_writes_then_is_idempotent(env):
+    data = config_with_scripts(env["dir"])
+    result, dest = run(env, data)
+    assert result.get("changed") is True, result
+    assert "vrrp_instance VI_1" in dest.read_text()
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+    assert result["instances"][0] == {
+        "name": "VI_1", "state": "MASTER", "priority": 150, "virtual_router_id": 51, "interface": "eth0",
+    }
+    again, _ = run(env, data)
+    assert again["changed"] is False
+    assert "--config-test" in env["log"].read_text()
+
+
+def test_check_mode_predicts_without_writing(env):
+    result, dest = run(env, config_with_scripts(env["dir"]), check_mode=True)
+    assert result["changed"] is True
+    assert not dest.exists()
+    assert "vrrp_instance VI_1" in result["diff"]["after"]
+    assert not env["log"].exists(), "check mode must not run the validator"
+
+
+def test_password_never_in_output_or_diff(env):
+    data = config_with_scripts(env["dir"])
+    result, dest = run(env, data)
+    assert PASSWORD in dest.read_text()
+    assert PASSWORD not in result["_raw"]
+    assert "auth_pass ********" in result["diff"]["after"]
+
+
+def test_rejected_by_the_binary_leaves_the_old_file(env):
+    data = config_with_scripts(env["dir"])
+    _, dest = run(env, data)
+    good = dest.read_text()
+    changed = copy.deepcopy(data)
+    changed["instances"][0]["priority"] = 120
+    result, _ = run(env, changed, fake_rc=1)
+    assert result.get("failed") is True
+    assert "keepalived --config-test rejected the new configuration (rc=1)" in result["msg"]
+    assert "was not changed" in result["msg"]
+    assert PASSWORD not in result["_raw"]
+    assert dest.read_text() == good
+    leftovers = [p.name for p in dest.parent.iterdir() if p.name.startswith(".keepalived.conf.")]
+    assert leftovers == []
+
+
+def test_invalid_data_fails_before_touching_the_file(env):
+    data = config_with_scripts(env["dir"])
+    _, dest = run(env, data)
+    good = dest.read_text()
+    bad = copy.deepcopy(data)
+    bad["instances"][0]["virtual_router_id"] = 256
+    result, _ = run(env, bad)
+    assert result.get("failed") is True
+    assert "keepalived_instances[VI_1].virtual_router_id: 256 is out of range 1-255" in result["msg"]
+    assert dest.read_text() == good
+
+
+def test_backup_of_the_old_file(env):
+    data = config_with_scripts(env["dir"])
+    run(env, data)
+    changed = copy.deepcopy(data)
+    changed["instances"][0]["priority"] = 120
+    result, dest = run(env, changed)
+    assert result["changed"] is True
+    backup = pathlib.Path(result["backup_file"])
+    assert backup.exists() and "priority 150" in backup.read_text()
+    assert "priority 120" in dest.read_text()
+
+
+def test_missing_script_fails_and_only_warns_in_check_mode(env):
+    data = base()
+    data["scripts"][0]["script"] = "/nonexistent/check_haproxy"
+    result, dest = run(env, data)
+    assert result.get("failed") is True
+    assert "keepalived_scripts[chk_haproxy].script: /nonexistent/check_haproxy does not exist" in result["msg"]
+    assert not dest.exists()
+    result, _ = run(env, data, check_mode=True)
+    assert not result.get("failed")
+    assert "/nonexistent/check_haproxy does not exist" in json.dumps(result.get("warnings")), result
+
+
+def test_missing_binary_fails_outside_check_mode(env):
+    data = config_with_scripts(env["dir"])
+    result, dest = run(env, data, keepalived_bin="no-such-keepalived")
+    assert result.get("failed") is True
+    assert "keepalived_bin: no-such-keepalived not found" in result["msg"]
+    assert not dest.exists()
+    result, _ = run(env, data, check_mode=True, keepalived_bin="no-such-keepalived")
+    assert result["changed"] is True and not result.get("failed")
