@@ -22,8 +22,17 @@ def to_keepalived_conf(config):
         raise AnsibleFilterError(f"to_keepalived_conf: {exc}") from None
 
 
-def keepalived_host_config(data, host, members, facts=None, unicast=False, priority_base=150,
-                           priority_step=10, priority=None, state=None):
+def keepalived_host_config(
+    data,
+    host,
+    members,
+    facts=None,
+    unicast=False,
+    priority_base=150,
+    priority_step=10,
+    priority=None,
+    state=None,
+):
     """Derive and check one host's configuration.
 
     Returns ``{"config": <normalized config or None>, "errors": [messages]}``
@@ -47,21 +56,33 @@ def keepalived_host_config(data, host, members, facts=None, unicast=False, prior
     return {"config": config, "errors": []}
 
 
-def keepalived_cluster_errors(hostvars, members, play_hosts, result_var="__keepalived_derived"):
+def keepalived_cluster_errors(
+    hostvars, members, play_hosts, batch=None, result_var="__keepalived_derived"
+):
     """Cluster-level checks over the members of the pair that are in this run.
 
     ``hostvars`` is Ansible's hostvars, ``members`` the inventory group of the
-    pair and ``play_hosts`` the hosts of this run (ansible_play_hosts_all).
+    pair, ``play_hosts`` the hosts of this run (ansible_play_hosts_all) and
+    ``batch`` the hosts still active in this batch (ansible_play_batch): a
+    member of the run outside it failed earlier or waits for a later batch,
+    and the pair is then not changed.
     """
     selected = {}
+    errors = []
     for host in members or []:
         if host not in (play_hosts or []):
+            continue
+        if batch is not None and host not in batch:
+            errors.append(
+                f"{host}: is in this run but not active in this batch (it failed earlier, or "
+                "serial splits the pair); the pair is checked and changed together"
+            )
             continue
         hv = hostvars[host]
         derived = _plain(hv.get(result_var)) or {}
         facts = _plain(hv.get("ansible_facts")) or {}
         selected[host] = {"config": derived.get("config"), "facts": facts}
-    return cluster_errors(selected)
+    return errors + cluster_errors(selected)
 
 
 def _plain(value):

@@ -124,7 +124,16 @@ def _as_number(errs, where, value, lo, hi):
 def _as_bool(errs, where, value):
     if value is None:
         return None
-    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+    if isinstance(value, str) and value.lower() in (
+        "true",
+        "yes",
+        "on",
+        "1",
+        "false",
+        "no",
+        "off",
+        "0",
+    ):
         return value.lower() in ("true", "yes", "on", "1")
     if not _is_bool(value):
         errs.append(f"{where}: {value!r} is not a boolean (allowed: true, false)")
@@ -151,7 +160,7 @@ def _as_token(errs, where, value, pattern=None, what="name"):
         return None
     if _UNSAFE_TOKEN.search(value):
         errs.append(
-            f"{where}: {value!r} contains white space or one of \" # ! {{ }}, "
+            f'{where}: {value!r} contains white space or one of " # ! {{ }}, '
             f"which keepalived.conf cannot hold in a {what}"
         )
         return None
@@ -248,7 +257,9 @@ def _global_defs(errs, data):
         return {}
     _unknown_keys(errs, var, data, _GLOBAL_KEYS)
     out = {
-        "router_id": _as_token(errs, f"{var}.router_id", data.get("router_id"), _NAME_RE, "router_id"),
+        "router_id": _as_token(
+            errs, f"{var}.router_id", data.get("router_id"), _NAME_RE, "router_id"
+        ),
         "script_user": _as_token(
             errs, f"{var}.script_user", data.get("script_user"), _USER_RE, "user name"
         ),
@@ -292,11 +303,15 @@ def _scripts(errs, data):
             errs.append(f"{where}.name: {name!r} is defined twice")
         seen.add(name)
         if item.get("script") is None:
-            errs.append(f"{where}.script: required (the absolute path of the check and its arguments)")
+            errs.append(
+                f"{where}.script: required (the absolute path of the check and its arguments)"
+            )
         script = {
             "name": name,
             "script": _as_command(errs, f"{where}.script", item.get("script")),
-            "interval": _as_int(errs, f"{where}.interval", item.get("interval"), 1, 3600, " seconds"),
+            "interval": _as_int(
+                errs, f"{where}.interval", item.get("interval"), 1, 3600, " seconds"
+            ),
             "timeout": _as_int(errs, f"{where}.timeout", item.get("timeout"), 1, 3600, " seconds"),
             "weight": _as_int(errs, f"{where}.weight", item.get("weight"), -253, 253),
             "fall": _as_int(errs, f"{where}.fall", item.get("fall"), 1, 255),
@@ -432,7 +447,9 @@ def _advert_int(errs, where, value, version):
             errs.append(f"{where}: {number} is out of range 0.01-40.95 seconds for VRRP version 3")
             return None
         if round(number * 100) != number * 100 and abs(round(number * 100) - number * 100) > 1e-6:
-            errs.append(f"{where}: {number} has more than two decimals (VRRPv3 counts centiseconds)")
+            errs.append(
+                f"{where}: {number} has more than two decimals (VRRPv3 counts centiseconds)"
+            )
             return None
     elif not isinstance(number, int):
         errs.append(
@@ -453,7 +470,9 @@ def _authentication(errs, where, value, version, strict):
     kind = _as_choice(errs, f"{where}.type", value.get("type", "PASS"), _AUTH_TYPES, upper=True)
     password = value.get("password")
     if password is None or password == "":
-        errs.append(f"{where}.password: required when authentication is set (1-{_MAX_PASS} characters)")
+        errs.append(
+            f"{where}.password: required when authentication is set (1-{_MAX_PASS} characters)"
+        )
     elif not isinstance(password, str):
         errs.append(f"{where}.password: must be a string of 1-{_MAX_PASS} characters")
         password = None
@@ -510,7 +529,9 @@ def _instances(errs, data, strict):
             )
             interface = None
         else:
-            interface = _as_token(errs, f"{where}.interface", raw_iface, _IFACE_RE, "interface name")
+            interface = _as_token(
+                errs, f"{where}.interface", raw_iface, _IFACE_RE, "interface name"
+            )
         version = _as_int(errs, f"{where}.version", item.get("version"), 2, 3)
         # Virtual addresses
         vips = []
@@ -579,7 +600,9 @@ def _instances(errs, data, strict):
         # Unicast
         src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"))
         peers = []
-        for j, raw in enumerate(_as_list(errs, f"{where}.unicast_peers", item.get("unicast_peers"))):
+        for j, raw in enumerate(
+            _as_list(errs, f"{where}.unicast_peers", item.get("unicast_peers"))
+        ):
             peer = _as_ip(errs, f"{where}.unicast_peers[{j}]", raw)
             if peer is None:
                 continue
@@ -597,7 +620,9 @@ def _instances(errs, data, strict):
             errs.append(f"{where}.unicast_peers: required with unicast_src_ip (the other nodes)")
         for j, peer in enumerate(peers):
             if src is not None and peer.version != src.version:
-                errs.append(f"{where}.unicast_peers[{j}]: {peer} is not of the family of unicast_src_ip")
+                errs.append(
+                    f"{where}.unicast_peers[{j}]: {peer} is not of the family of unicast_src_ip"
+                )
         if peers and strict:
             errs.append(
                 f"{where}.unicast_peers: vrrp_strict (keepalived_global_defs.vrrp_strict) "
@@ -640,7 +665,9 @@ def _sync_groups(errs, data, instance_names):
             at = f"{where}.group[{j}]"
             if member not in instance_names:
                 known = ", ".join(sorted(instance_names)) or "none"
-                errs.append(f"{at}: {member!r} is not an instance of keepalived_instances ({known})")
+                errs.append(
+                    f"{at}: {member!r} is not an instance of keepalived_instances ({known})"
+                )
                 continue
             if member in member_of:
                 errs.append(f"{at}: {member!r} is already in sync group {member_of[member]!r}")
@@ -700,7 +727,9 @@ def normalize(data):
     """
     errs = []
     if not isinstance(data, dict):
-        raise KeepalivedConfigError([f"keepalived configuration: expected a mapping, got {type(data).__name__}"])
+        raise KeepalivedConfigError(
+            [f"keepalived configuration: expected a mapping, got {type(data).__name__}"]
+        )
     for key in data:
         if key not in VAR_NAMES:
             hint = difflib.get_close_matches(str(key), list(VAR_NAMES), n=1)
@@ -817,7 +846,10 @@ def render(data, normalized=False):
                     text += f" {key} {vip[key]}"
             vip_lines.append(text)
         _block(body, ind, "virtual_ipaddress", vip_lines)
-        for key, title in (("track_scripts", "track_script"), ("track_interfaces", "track_interface")):
+        for key, title in (
+            ("track_scripts", "track_script"),
+            ("track_interfaces", "track_interface"),
+        ):
             if inst.get(key):
                 entries = [
                     f"{ind2}{t['name']}" + (f" weight {t['weight']}" if "weight" in t else "")
@@ -854,7 +886,9 @@ def script_paths(config):
     """(variable, program path) of every script the configuration runs."""
     out = []
     for script in config.get("scripts", []):
-        out.append((f"{VAR_NAMES['scripts']}[{script['name']}].script", script["script"].split()[0]))
+        out.append(
+            (f"{VAR_NAMES['scripts']}[{script['name']}].script", script["script"].split()[0])
+        )
     for section in ("instances", "sync_groups"):
         for obj in config.get(section, []):
             for key in _NOTIFY_KEYS:
@@ -919,8 +953,17 @@ def _primary_address(facts, interface, family):
     return None
 
 
-def derive_host_config(data, host, members, facts=None, unicast=False, priority_base=150,
-                       priority_step=10, priority=None, state=None):
+def derive_host_config(
+    data,
+    host,
+    members,
+    facts=None,
+    unicast=False,
+    priority_base=150,
+    priority_step=10,
+    priority=None,
+    state=None,
+):
     """Fill in what the inventory implies, then check and return the host's configuration.
 
     ``members`` is the ordered list of the pair's hosts (the inventory group):
@@ -973,10 +1016,14 @@ def derive_host_config(data, host, members, facts=None, unicast=False, priority_
                 inst["state"] = "MASTER" if index == 0 else "BACKUP"
         iface = inst.get("interface")
         if wants_unicast and isinstance(iface, str):
-            family = 6 if any(
-                ":" in str(v.get("address", v) if isinstance(v, dict) else v)
-                for v in inst.get("virtual_ipaddresses") or []
-            ) else 4
+            family = (
+                6
+                if any(
+                    ":" in str(v.get("address", v) if isinstance(v, dict) else v)
+                    for v in inst.get("virtual_ipaddresses") or []
+                )
+                else 4
+            )
             if inst.get("unicast_src_ip") is None:
                 own = _primary_address(facts.get(host), iface, family)
                 if own is None:

@@ -172,7 +172,9 @@ def cluster_errors(members):
         for host, config in valid.items():
             inst = next((i for i in config["instances"] if i["name"] == name), None)
             if inst is None:
-                errs.append(f"{host}: {_INST}: has no instance {name!r}, which the other members have")
+                errs.append(
+                    f"{host}: {_INST}: has no instance {name!r}, which the other members have"
+                )
                 continue
             members_of.append((host, inst))
         if len(members_of) < 2:
@@ -181,7 +183,9 @@ def cluster_errors(members):
         _same(errs, name, members_of, _vips, "virtual_ipaddresses")
         _same(errs, name, members_of, lambda i: i.get("advert_int", 1), "advert_int")
         _same(errs, name, members_of, lambda i: i.get("version", 2), "version")
-        _same(errs, name, members_of, lambda i: i.get("authentication"), "authentication", show=False)
+        _same(
+            errs, name, members_of, lambda i: i.get("authentication"), "authentication", show=False
+        )
         _same(errs, name, members_of, lambda i: bool(i.get("nopreempt")), "nopreempt")
         priorities = {}
         for host, inst in members_of:

@@ -65,8 +65,12 @@ def test_script_paths_and_users():
     data = base()
     data["instances"][0]["notify_master"] = {"script": "/usr/local/bin/n master", "user": "nobody"}
     config = k.normalize(data)
-    assert ("keepalived_scripts[chk_haproxy].script", "/usr/bin/systemctl") in k.script_paths(config)
-    assert ("keepalived_instances[VI_1].notify_master", "/usr/local/bin/n") in k.script_paths(config)
+    assert ("keepalived_scripts[chk_haproxy].script", "/usr/bin/systemctl") in k.script_paths(
+        config
+    )
+    assert ("keepalived_instances[VI_1].notify_master", "/usr/local/bin/n") in k.script_paths(
+        config
+    )
     assert ("keepalived_instances[VI_1].notify_master.user", "nobody") in k.users(config)
 
 
@@ -96,18 +100,39 @@ BAD = {
         _set((*I0, "virtual_router_idd"), 5),
         "keepalived_instances[VI_1]: unknown key 'virtual_router_idd'; did you mean 'virtual_router_id'?",
     ),
-    "unknown section": (_set(("instance",), []), "unknown section 'instance'; did you mean 'instances'?"),
+    "unknown section": (
+        _set(("instance",), []),
+        "unknown section 'instance'; did you mean 'instances'?",
+    ),
     "unknown global key": (
         _set(("global_defs", "router_idd"), "x"),
         "keepalived_global_defs: unknown key 'router_idd'",
     ),
-    "vrid 0": (_set((*I0, "virtual_router_id"), 0), "keepalived_instances[VI_1].virtual_router_id: 0 is out of range 1-255"),
-    "vrid 256": (_set((*I0, "virtual_router_id"), 256), "virtual_router_id: 256 is out of range 1-255"),
-    "vrid not a number": (_set((*I0, "virtual_router_id"), "fifty"), "virtual_router_id: 'fifty' is not a whole number"),
-    "vrid missing": (_set((*I0, "virtual_router_id"), _DELETE), "keepalived_instances[VI_1].virtual_router_id: required"),
-    "priority 0": (_set((*I0, "priority"), 0), "keepalived_instances[VI_1].priority: 0 is out of range 1-255"),
+    "vrid 0": (
+        _set((*I0, "virtual_router_id"), 0),
+        "keepalived_instances[VI_1].virtual_router_id: 0 is out of range 1-255",
+    ),
+    "vrid 256": (
+        _set((*I0, "virtual_router_id"), 256),
+        "virtual_router_id: 256 is out of range 1-255",
+    ),
+    "vrid not a number": (
+        _set((*I0, "virtual_router_id"), "fifty"),
+        "virtual_router_id: 'fifty' is not a whole number",
+    ),
+    "vrid missing": (
+        _set((*I0, "virtual_router_id"), _DELETE),
+        "keepalived_instances[VI_1].virtual_router_id: required",
+    ),
+    "priority 0": (
+        _set((*I0, "priority"), 0),
+        "keepalived_instances[VI_1].priority: 0 is out of range 1-255",
+    ),
     "priority 256": (_set((*I0, "priority"), 256), "priority: 256 is out of range 1-255"),
-    "state": (_set((*I0, "state"), "PRIMARY"), "state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)"),
+    "state": (
+        _set((*I0, "state"), "PRIMARY"),
+        "state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)",
+    ),
     "password 9 chars": (
         _set((*I0, "authentication", "password"), "123456789"),
         "keepalived_instances[VI_1].authentication.password: is 9 characters long",
@@ -116,8 +141,14 @@ BAD = {
         _set((*I0, "authentication", "password"), _DELETE),
         "authentication.password: required",
     ),
-    "auth type": (_set((*I0, "authentication", "type"), "MD5"), "authentication.type: 'MD5' is not allowed (allowed: PASS, AH)"),
-    "auth with vrrpv3": (_set((*I0, "version"), 3), "keepalived_instances[VI_1].authentication: VRRP version 3 has no authentication"),
+    "auth type": (
+        _set((*I0, "authentication", "type"), "MD5"),
+        "authentication.type: 'MD5' is not allowed (allowed: PASS, AH)",
+    ),
+    "auth with vrrpv3": (
+        _set((*I0, "version"), 3),
+        "keepalived_instances[VI_1].authentication: VRRP version 3 has no authentication",
+    ),
     "auth with vrrp_strict": (
         _set(("global_defs", "vrrp_strict"), True),
         "authentication: vrrp_strict (keepalived_global_defs.vrrp_strict) forbids authentication",
@@ -142,7 +173,10 @@ BAD = {
         _set((*I0, "virtual_ipaddresses"), ["192.0.2.10", "192.0.2.10/32"]),
         "virtual_ipaddresses[1].address: 192.0.2.10 is listed twice",
     ),
-    "no vip": (_set((*I0, "virtual_ipaddresses"), []), "virtual_ipaddresses: required: at least one virtual IP address"),
+    "no vip": (
+        _set((*I0, "virtual_ipaddresses"), []),
+        "virtual_ipaddresses: required: at least one virtual IP address",
+    ),
     "vip bad scope": (
         _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "scope": "world"}]),
         "virtual_ipaddresses[0].scope: 'world' is not allowed (allowed: global, site, link, host, nowhere)",
@@ -163,14 +197,23 @@ BAD = {
         _set((*I0, "interface"), "eth0 eth1"),
         "keepalived_instances[VI_1].interface: 'eth0 eth1' names more than one interface",
     ),
-    "interface too long": (_set((*I0, "interface"), "averyveryverylongname0"), "interface: 'averyveryverylongname0' is not a valid interface name"),
-    "fractional advert with v2": (_set((*I0, "advert_int"), 0.5), "advert_int: 0.5 is fractional; VRRP version 2"),
+    "interface too long": (
+        _set((*I0, "interface"), "averyveryverylongname0"),
+        "interface: 'averyveryverylongname0' is not a valid interface name",
+    ),
+    "fractional advert with v2": (
+        _set((*I0, "advert_int"), 0.5),
+        "advert_int: 0.5 is fractional; VRRP version 2",
+    ),
     "advert_int zero": (_set((*I0, "advert_int"), 0), "advert_int: 0 is out of range 0.01-255"),
     "nopreempt with MASTER": (
         _set((*I0, "nopreempt"), True),
         "keepalived_instances[VI_1].nopreempt: keepalived honours nopreempt only with state BACKUP",
     ),
-    "preempt_delay out of range": (_set((*I0, "preempt_delay"), 5000), "preempt_delay: 5000 is out of range 0-1000"),
+    "preempt_delay out of range": (
+        _set((*I0, "preempt_delay"), 5000),
+        "preempt_delay: 5000 is out of range 0-1000",
+    ),
     "unknown tracked script": (
         _set((*I0, "track_scripts"), ["chk_nginx"]),
         "keepalived_instances[VI_1].track_scripts[0]: 'chk_nginx' is not a script of keepalived_scripts (chk_haproxy)",
@@ -179,7 +222,10 @@ BAD = {
         _set((*I0, "track_scripts"), [{"name": "chk_haproxy", "weight": -300}]),
         "track_scripts[0].weight: -300 is out of range -253-253",
     ),
-    "script weight out of range": (_set(("scripts", 0, "weight"), 254), "keepalived_scripts[chk_haproxy].weight: 254 is out of range"),
+    "script weight out of range": (
+        _set(("scripts", 0, "weight"), 254),
+        "keepalived_scripts[chk_haproxy].weight: 254 is out of range",
+    ),
     "script relative path": (
         _set(("scripts", 0, "script"), "killall -0 haproxy"),
         "keepalived_scripts[chk_haproxy].script: 'killall' is not an absolute path",
@@ -188,9 +234,18 @@ BAD = {
         _set(("scripts", 0, "script"), '/bin/sh -c "x"'),
         "keepalived_scripts[chk_haproxy].script: a command may not contain double quotes",
     ),
-    "script interval zero": (_set(("scripts", 0, "interval"), 0), "keepalived_scripts[chk_haproxy].interval: 0 is out of range 1-3600 seconds"),
-    "script fall zero": (_set(("scripts", 0, "fall"), 0), "keepalived_scripts[chk_haproxy].fall: 0 is out of range 1-255"),
-    "script missing": (_set(("scripts", 0, "script"), _DELETE), "keepalived_scripts[chk_haproxy].script: required"),
+    "script interval zero": (
+        _set(("scripts", 0, "interval"), 0),
+        "keepalived_scripts[chk_haproxy].interval: 0 is out of range 1-3600 seconds",
+    ),
+    "script fall zero": (
+        _set(("scripts", 0, "fall"), 0),
+        "keepalived_scripts[chk_haproxy].fall: 0 is out of range 1-255",
+    ),
+    "script missing": (
+        _set(("scripts", 0, "script"), _DELETE),
+        "keepalived_scripts[chk_haproxy].script: required",
+    ),
     "duplicate script": (
         lambda d: d["scripts"].append(dict(d["scripts"][0])),
         "keepalived_scripts[chk_haproxy].name: 'chk_haproxy' is defined twice",
@@ -200,11 +255,15 @@ BAD = {
         "keepalived_instances[VI_1].name: 'VI_1' is defined twice",
     ),
     "same vrid same interface": (
-        lambda d: d["instances"].append(dict(d["instances"][0], name="VI_2", virtual_ipaddresses=["192.0.2.99"])),
+        lambda d: d["instances"].append(
+            dict(d["instances"][0], name="VI_2", virtual_ipaddresses=["192.0.2.99"])
+        ),
         "keepalived_instances[VI_2].virtual_router_id: 51 is already used by instance 'VI_1' on interface eth0",
     ),
     "unicast src in peers": (
-        lambda d: d["instances"][0].update(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.11", "192.0.2.12"]),
+        lambda d: d["instances"][0].update(
+            unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.11", "192.0.2.12"]
+        ),
         "unicast_peers[0]: 192.0.2.11 is this node's own unicast_src_ip",
     ),
     "unicast peer not an address": (
@@ -215,16 +274,34 @@ BAD = {
         lambda d: d["instances"][0].update(unicast_src_ip="192.0.2.11"),
         "keepalived_instances[VI_1].unicast_peers: required with unicast_src_ip",
     ),
-    "bad router_id": (_set(("global_defs", "router_id"), "lb 1"), "keepalived_global_defs.router_id: 'lb 1' contains white space"),
-    "bad boolean": (_set(("global_defs", "vrrp_strict"), "maybe"), "keepalived_global_defs.vrrp_strict: 'maybe' is not a boolean"),
-    "max_auto_priority": (_set(("global_defs", "max_auto_priority"), 100), "keepalived_global_defs.max_auto_priority: 100 is out of range 1-99"),
+    "bad router_id": (
+        _set(("global_defs", "router_id"), "lb 1"),
+        "keepalived_global_defs.router_id: 'lb 1' contains white space",
+    ),
+    "bad boolean": (
+        _set(("global_defs", "vrrp_strict"), "maybe"),
+        "keepalived_global_defs.vrrp_strict: 'maybe' is not a boolean",
+    ),
+    "max_auto_priority": (
+        _set(("global_defs", "max_auto_priority"), 100),
+        "keepalived_global_defs.max_auto_priority: 100 is out of range 1-99",
+    ),
     "sync group unknown member": (
         _set(("sync_groups",), [{"name": "G1", "group": ["VI_9"]}]),
         "keepalived_sync_groups[G1].group[0]: 'VI_9' is not an instance of keepalived_instances (VI_1)",
     ),
-    "notify relative path": (_set((*I0, "notify_master"), "notify.sh master"), "keepalived_instances[VI_1].notify_master: 'notify.sh' is not an absolute path"),
-    "instances not a list": (_set(("instances",), {"name": "VI_1"}), "keepalived_instances: expected a list, got dict"),
-    "no instances": (_set(("instances",), []), "keepalived_instances: is empty; define at least one VRRP instance"),
+    "notify relative path": (
+        _set((*I0, "notify_master"), "notify.sh master"),
+        "keepalived_instances[VI_1].notify_master: 'notify.sh' is not an absolute path",
+    ),
+    "instances not a list": (
+        _set(("instances",), {"name": "VI_1"}),
+        "keepalived_instances: expected a list, got dict",
+    ),
+    "no instances": (
+        _set(("instances",), []),
+        "keepalived_instances: is empty; define at least one VRRP instance",
+    ),
 }
 
 
@@ -303,7 +380,9 @@ def test_unicast_per_instance_switch():
 def test_unicast_without_facts_names_the_variable():
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], {"lb1": FACTS["lb1"]}, unicast=True)
-    assert "keepalived_instances[VI_1].unicast_peers: no IPv4 address of lb2 on eth0" in str(info.value)
+    assert "keepalived_instances[VI_1].unicast_peers: no IPv4 address of lb2 on eth0" in str(
+        info.value
+    )
 
 
 def test_host_outside_the_group_is_refused():

@@ -89,7 +89,11 @@ BAD = {
         "lb2: keepalived_instances[VI_1].interface: interface 'eth9' does not exist on this host",
     ),
     "missing vip dev on the host": (
-        {"lb1": edit(virtual_ipaddresses=[{"address": "192.0.2.10", "prefix": 24, "dev": "bond0"}])},
+        {
+            "lb1": edit(
+                virtual_ipaddresses=[{"address": "192.0.2.10", "prefix": 24, "dev": "bond0"}]
+            )
+        },
         "lb1: keepalived_instances[VI_1].virtual_ipaddresses[0].dev: interface 'bond0' does not exist",
     ),
     "instance missing on one member": (
@@ -97,18 +101,24 @@ BAD = {
         "lb2: keepalived_instances: has no instance 'VI_1', which the other members have",
     ),
     "unicast src not the host's": (
-        {"lb1": edit(unicast_src_ip="192.0.2.99", unicast_peers=["192.0.2.12"]),
-         "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.99"])},
+        {
+            "lb1": edit(unicast_src_ip="192.0.2.99", unicast_peers=["192.0.2.12"]),
+            "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.99"]),
+        },
         "lb1: keepalived_instances[VI_1].unicast_src_ip: 192.0.2.99 is not an address of this host",
     ),
     "unicast peer is the host itself": (
-        {"lb1": edit(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.12", "198.51.100.11"]),
-         "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.11"])},
+        {
+            "lb1": edit(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.12", "198.51.100.11"]),
+            "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.11"]),
+        },
         "lb1: keepalived_instances[VI_1].unicast_peers[1]: 198.51.100.11 is an address of this host itself",
     ),
     "unicast peers miss a member": (
-        {"lb1": edit(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.13"]),
-         "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.11"])},
+        {
+            "lb1": edit(unicast_src_ip="192.0.2.11", unicast_peers=["192.0.2.13"]),
+            "lb2": edit(unicast_src_ip="192.0.2.12", unicast_peers=["192.0.2.11"]),
+        },
         "lb1: keepalived_instances[VI_1].unicast_peers: does not list 192.0.2.12, the unicast_src_ip of lb2",
     ),
     "unicast on one member only": (
@@ -130,7 +140,9 @@ def test_cluster_problem_names_host_and_variable(case):
 
 
 def test_weight_zero_means_fault_and_is_accepted():
-    errors = cluster_errors(build({"lb1": edit(track_scripts=[{"name": "chk_haproxy", "weight": 0}])}))
+    errors = cluster_errors(
+        build({"lb1": edit(track_scripts=[{"name": "chk_haproxy", "weight": 0}])})
+    )
     assert errors == []
 
 
@@ -153,7 +165,9 @@ def test_a_member_with_invalid_config_blocks_the_pair():
 
 
 def test_password_values_never_appear_in_messages():
-    errors = cluster_errors(build({"lb2": edit(authentication={"type": "PASS", "password": "zzsecret"})}))
+    errors = cluster_errors(
+        build({"lb2": edit(authentication={"type": "PASS", "password": "zzsecret"})})
+    )
     assert errors and not any("zzsecret" in e or "s3cr3tXY" in e for e in errors)
 
 

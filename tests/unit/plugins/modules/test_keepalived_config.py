@@ -16,7 +16,9 @@ import pytest
 
 from ..module_utils.cases import base
 
-MODULE = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules" / "keepalived_config.py"
+MODULE = (
+    pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules" / "keepalived_config.py"
+)
 PASSWORD = "s3cr3tXY"
 
 
@@ -29,7 +31,9 @@ def env(tmp_path):
     fake.write_text(
         "#!/bin/sh\n"
         'echo "$@" >> "$FAKE_LOG"\n'
-        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) bad thing near auth_pass ' + PASSWORD + '" >&2; fi\n'
+        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) bad thing near auth_pass '
+        + PASSWORD
+        + '" >&2; fi\n'
         'exit "${FAKE_RC:-0}"\n'
     )
     fake.chmod(0o755)
@@ -65,7 +69,12 @@ def run(env, config, check_mode=False, diff=True, fake_rc=0, **options):
         [sys.executable, str(MODULE), str(argsfile)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": pythonpath, "FAKE_RC": str(fake_rc), "FAKE_LOG": str(env["log"])},
+        env={
+            **os.environ,
+            "PYTHONPATH": pythonpath,
+            "FAKE_RC": str(fake_rc),
+            "FAKE_LOG": str(env["log"]),
+        },
         timeout=60,
         check=False,
     )
@@ -81,7 +90,11 @@ def test_writes_then_is_idempotent(env):
     assert "vrrp_instance VI_1" in dest.read_text()
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     assert result["instances"][0] == {
-        "name": "VI_1", "state": "MASTER", "priority": 150, "virtual_router_id": 51, "interface": "eth0",
+        "name": "VI_1",
+        "state": "MASTER",
+        "priority": 150,
+        "virtual_router_id": 51,
+        "interface": "eth0",
     }
     again, _ = run(env, data)
     assert again["changed"] is False
@@ -128,7 +141,9 @@ def test_invalid_data_fails_before_touching_the_file(env):
     bad["instances"][0]["virtual_router_id"] = 256
     result, _ = run(env, bad)
     assert result.get("failed") is True
-    assert "keepalived_instances[VI_1].virtual_router_id: 256 is out of range 1-255" in result["msg"]
+    assert (
+        "keepalived_instances[VI_1].virtual_router_id: 256 is out of range 1-255" in result["msg"]
+    )
     assert dest.read_text() == good
 
 
@@ -149,7 +164,10 @@ def test_missing_script_fails_and_only_warns_in_check_mode(env):
     data["scripts"][0]["script"] = "/nonexistent/check_haproxy"
     result, dest = run(env, data)
     assert result.get("failed") is True
-    assert "keepalived_scripts[chk_haproxy].script: /nonexistent/check_haproxy does not exist" in result["msg"]
+    assert (
+        "keepalived_scripts[chk_haproxy].script: /nonexistent/check_haproxy does not exist"
+        in result["msg"]
+    )
     assert not dest.exists()
     result, _ = run(env, data, check_mode=True)
     assert not result.get("failed")

@@ -1,0 +1,117 @@
+"""Helpers for the verify step: watch a real VRRP pair from the controller.
+
+The controller sits on the scenario's docker network (its gateway), so it
+can send HTTP to the VIP and see which node answers. Node state is read and
+faults are injected with the docker SDK (fast enough to poll); assertions on
+services and files use testinfra. Every loop is bounded in time.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.error
+import urllib.request
+
+import docker
+
+HOSTS = os.environ["HALB_HOSTS"].split(",")
+ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True))
+VIP = os.environ["HALB_VIP"]
+SCENARIO = os.environ["HALB_SCENARIO"]
+INTERFACE = os.environ.get("HALB_INTERFACE", "eth0")
+
+_client = None
+
+
+def client():
+    global _client
+    if _client is None:
+        _client = docker.from_env(timeout=30)
+    return _client
+
+
+def container(host):
+    return client().containers.get(host)
+
+
+def sh(host, command, check=True):
+    """Run a shell command in a node (docker exec); return (rc, output)."""
+    rc, out = container(host).exec_run(["/bin/sh", "-c", command])
+    text = out.decode(errors="replace")
+    if check and rc != 0:
+        raise AssertionError(f"{host}: {command!r} exited {rc}: {text}")
+    return rc, text
+
+
+def holds_vip(host):
+    if container(host).status == "paused":
+        return False
+    rc, out = container(host).exec_run(["ip", "-o", "-4", "addr", "show", "dev", INTERFACE])
+    return rc == 0 and f" {VIP}/" in out.decode()
+
+
+def holders(skip=()):
+    """Nodes that hold the VIP right now (paused nodes are skipped)."""
+    found = []
+    for host in HOSTS:
+        if host in skip:
+            continue
+        container(host).reload()
+        if container(host).status == "running" and holds_vip(host):
+            found.append(host)
+    return found
+
+
+def ask_vip(timeout=1.0):
+    """Which node answers HTTP on VIP:8080 (None if nobody does)."""
+    try:
+        with urllib.request.urlopen(f"http://{VIP}:8080/", timeout=timeout) as response:
+            return response.read().decode().strip()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
+    """Poll until predicate() is truthy; return its value; fail after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def settled_holder(timeout=30.0, skip=(), stable_for=3.0):
+    """Wait until exactly one node holds the VIP and keeps holding it for stable_for s."""
+    deadline = time.monotonic() + timeout
+    current, since = None, None
+    seen = []
+    while time.monotonic() < deadline:
+        now = holders(skip)
+        seen = now
+        if len(now) == 1:
+            if now[0] != current:
+                current, since = now[0], time.monotonic()
+            elif time.monotonic() - since >= stable_for:
+                return current
+        else:
+            current, since = None, None
+        time.sleep(0.2)
+    raise AssertionError(f"no single stable VIP holder within {timeout:.0f}s (holders: {seen})")
+
+
+def never_two_holders(duration, skip=()):
+    """Watch for duration seconds; return the largest number of holders seen."""
+    deadline = time.monotonic() + duration
+    most = 0
+    while time.monotonic() < deadline:
+        most = max(most, len(holders(skip)))
+        time.sleep(0.2)
+    return most
+
+
+def other(host):
+    return next(h for h in HOSTS if h != host)
