@@ -986,6 +986,10 @@ def derive_host_config(
         )
     index = members.index(host)
     facts = facts or {}
+    if priority is not None:
+        priority = _as_int(errs, "keepalived_priority", priority, 1, 255)
+    if state is not None:
+        state = _as_choice(errs, "keepalived_state", state, _STATES, upper=True)
     data = dict(data or {})
     instances = []
     for i, inst in enumerate(_as_list(errs, VAR_NAMES["instances"], data.get("instances"))):

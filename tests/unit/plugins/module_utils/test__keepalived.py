@@ -402,3 +402,20 @@ def test_host_addresses_reads_ansible_facts():
     assert k.host_addresses(FACTS["lb1"], "eth0") == ["192.0.2.11", "fe80::1"]
     assert "198.51.100.11" in k.host_addresses(FACTS["lb1"])
     assert k.host_addresses(None) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"priority": 0}, "keepalived_priority: 0 is out of range 1-255"),
+        ({"priority": "high"}, "keepalived_priority: 'high' is not a whole number"),
+        (
+            {"state": "PRIMARY"},
+            "keepalived_state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)",
+        ),
+    ],
+)
+def test_bad_host_overrides_name_their_variable(options, expected):
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], **options)
+    assert any(expected in e for e in info.value.errors), info.value.errors

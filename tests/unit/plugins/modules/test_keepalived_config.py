@@ -31,9 +31,9 @@ def env(tmp_path):
     fake.write_text(
         "#!/bin/sh\n"
         'echo "$@" >> "$FAKE_LOG"\n'
-        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) bad thing near auth_pass '
-        + PASSWORD
-        + '" >&2; fi\n'
+        'if [ -n "$FAKE_SAY" ]; then echo "$FAKE_SAY" >&2; fi\n'
+        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) near auth_pass $FAKE_PASSWORD" >&2; fi\n'
+        'if [ -n "$FAKE_TERM" ]; then kill -TERM $$; fi\n'
         'exit "${FAKE_RC:-0}"\n'
     )
     fake.chmod(0o755)
@@ -49,7 +49,7 @@ def config_with_scripts(tmp_path):
     return data
 
 
-def run(env, config, check_mode=False, diff=True, fake_rc=0, **options):
+def run(env, config, check_mode=False, diff=True, fake_rc=0, fake_env=None, **options):
     dest = options.pop("dest", str(env["dir"] / "etc" / "keepalived.conf"))
     args = {
         "config": config,
@@ -74,6 +74,8 @@ def run(env, config, check_mode=False, diff=True, fake_rc=0, **options):
             "PYTHONPATH": pythonpath,
             "FAKE_RC": str(fake_rc),
             "FAKE_LOG": str(env["log"]),
+            "FAKE_PASSWORD": PASSWORD,
+            **(fake_env or {}),
         },
         timeout=60,
         check=False,
@@ -182,3 +184,29 @@ def test_missing_binary_fails_outside_check_mode(env):
     assert not dest.exists()
     result, _ = run(env, data, check_mode=True, keepalived_bin="no-such-keepalived")
     assert result["changed"] is True and not result.get("failed")
+
+
+def test_sigterm_without_output_passes(env):
+    """keepalived 2.2.7 kills itself with SIGTERM after testing a config with scripts."""
+    result, dest = run(env, config_with_scripts(env["dir"]), fake_env={"FAKE_TERM": "1"})
+    assert result.get("changed") is True, result
+    assert dest.exists()
+
+
+def test_sigterm_with_errors_fails(env):
+    result, dest = run(
+        env,
+        config_with_scripts(env["dir"]),
+        fake_env={"FAKE_TERM": "1", "FAKE_SAY": "(Line 15) Unknown keyword 'bogus_kw'"},
+    )
+    assert result.get("failed") is True
+    assert "Unknown keyword 'bogus_kw'" in result["msg"]
+    assert not dest.exists()
+
+
+def test_config_files_missing_is_a_failure(env):
+    result, dest = run(
+        env, config_with_scripts(env["dir"]), fake_env={"FAKE_SAY": "Config files missing '/x'."}
+    )
+    assert result.get("failed") is True
+    assert not dest.exists()

@@ -1,0 +1,39 @@
+"""The unit tests' golden keepalived.conf files are accepted by the real
+keepalived (`keepalived --config-test`) on a node, so rendering is checked
+against the daemon's own parser and not only against our expectations."""
+
+from __future__ import annotations
+
+import pathlib
+
+import halb_pair as P
+import pytest
+
+GOLDEN = (
+    pathlib.Path(__file__).resolve().parents[3]
+    / "tests"
+    / "unit"
+    / "plugins"
+    / "module_utils"
+    / "golden"
+)
+NODE = P.HOSTS[0]
+
+
+@pytest.fixture
+def dummy_eth1():
+    """full.conf uses a second interface; give the node one for the test."""
+    P.sh(NODE, "ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type dummy")
+    yield
+    P.sh(NODE, "ip link del eth1 type dummy", check=False)
+
+
+@pytest.mark.skipif(P.SCENARIO != "default", reason="run in the default scenario")
+@pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.conf")))
+def test_golden_config_passes_keepalived_config_test(name, dummy_eth1):
+    text = (GOLDEN / name).read_text()
+    path = f"/tmp/golden-{name}"
+    rc, out = P.sh(NODE, f"cat > {path} <<'HALB_EOF'\n{text}HALB_EOF\n")
+    rc, out = P.sh(NODE, f"keepalived --config-test -f {path}; echo rc=$?", check=False)
+    assert out.strip().endswith("rc=0"), out
+    assert "Unknown keyword" not in out, out
