@@ -586,6 +586,11 @@ def _instances(errs, data, strict):
             )
         if inst["nopreempt"] and inst["preempt_delay"]:
             errs.append(f"{where}.preempt_delay: has no effect together with nopreempt")
+        elif inst["preempt_delay"] and inst["state"] == "MASTER":
+            errs.append(
+                f"{where}.preempt_delay: keepalived ignores it with state MASTER; "
+                "set state: BACKUP on every node (the highest priority still wins)"
+            )
         auth = _authentication(
             errs, f"{where}.authentication", item.get("authentication"), effective_version, strict
         )
@@ -597,6 +602,13 @@ def _instances(errs, data, strict):
         inst["track_interfaces"] = _tracked(
             errs, f"{where}.track_interfaces", item.get("track_interfaces"), "interface"
         )
+        for j, tracked in enumerate(inst["track_interfaces"]):
+            if interface and tracked["name"] == interface:
+                errs.append(
+                    f"{where}.track_interfaces[{j}].name: {interface} is the instance's own "
+                    "interface, which keepalived always tracks (FAULT when it goes down) and "
+                    "ignores here; remove it"
+                )
         # Unicast
         src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"))
         peers = []
@@ -714,10 +726,32 @@ def _cross_checks(errs, config):
                 vrids[key] = inst.get("name")
     if config["global_defs"].get("vrrp_strict"):
         for inst in config["instances"]:
-            if family(inst) == 6 and inst.get("version") == 2:
+            vips = inst.get("virtual_ipaddresses") or []
+            if family(inst) == 6 and not ipaddress.ip_address(vips[0]["address"]).is_link_local:
                 errs.append(
-                    f"{var}[{inst.get('name')}].version: vrrp_strict needs version 3 for IPv6"
+                    f"{var}[{inst.get('name')}].virtual_ipaddresses[0].address: with vrrp_strict "
+                    "the first IPv6 virtual address must be link-local (fe80::/10, RFC 5798)"
                 )
+    scripts_by_name = {s.get("name"): s for s in config["scripts"]}
+    for group in config["sync_groups"]:
+        for member in group.get("group", []):
+            inst = next((i for i in config["instances"] if i.get("name") == member), None)
+            if inst is None:
+                continue
+            for j, tracked in enumerate(inst.get("track_scripts", [])):
+                weight = tracked.get("weight", scripts_by_name.get(tracked["name"], {}).get("weight"))
+                if weight:
+                    errs.append(
+                        f"{var}[{member}].track_scripts[{j}]: {tracked['name']!r} has weight "
+                        f"{weight}, but {member} is in sync group {group['name']!r}, where "
+                        "keepalived ignores weighted checks; use weight 0 (FAULT) for it"
+                    )
+            for j, tracked in enumerate(inst.get("track_interfaces", [])):
+                if tracked.get("weight"):
+                    errs.append(
+                        f"{var}[{member}].track_interfaces[{j}].weight: {member} is in sync group "
+                        f"{group['name']!r}, where keepalived ignores weights; use 0 (FAULT)"
+                    )
 
 
 def normalize(data):

@@ -33,4 +33,4 @@ def pair():
         if box.status == "paused":
             box.unpause()
         halb_pair.sh(host, "systemctl start keepalived.service halb-whoami.service", check=False)
-    halb_pair.settled_holder(timeout=60)
+    halb_pair.normal_holder()

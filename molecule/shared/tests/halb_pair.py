@@ -20,6 +20,7 @@ ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True
 VIP = os.environ["HALB_VIP"]
 SCENARIO = os.environ["HALB_SCENARIO"]
 INTERFACE = os.environ.get("HALB_INTERFACE", "eth0")
+PREEMPT = os.environ.get("HALB_PREEMPT", "1") == "1"
 
 _client = None
 
@@ -84,15 +85,16 @@ def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
-def settled_holder(timeout=30.0, skip=(), stable_for=3.0):
-    """Wait until exactly one node holds the VIP and keeps holding it for stable_for s."""
+def settled_holder(timeout=30.0, skip=(), stable_for=3.0, expect=None):
+    """Wait until exactly one node (``expect``, if given) holds the VIP, and keeps
+    holding it alone for stable_for seconds; return that node."""
     deadline = time.monotonic() + timeout
     current, since = None, None
     seen = []
     while time.monotonic() < deadline:
         now = holders(skip)
         seen = now
-        if len(now) == 1:
+        if len(now) == 1 and (expect is None or now[0] == expect):
             if now[0] != current:
                 current, since = now[0], time.monotonic()
             elif time.monotonic() - since >= stable_for:
@@ -100,7 +102,10 @@ def settled_holder(timeout=30.0, skip=(), stable_for=3.0):
         else:
             current, since = None, None
         time.sleep(0.2)
-    raise AssertionError(f"no single stable VIP holder within {timeout:.0f}s (holders: {seen})")
+    wanted = expect or "a single node"
+    raise AssertionError(
+        f"{wanted} did not hold the VIP alone, stably, within {timeout:.0f}s (holders: {seen})"
+    )
 
 
 def never_two_holders(duration, skip=()):
@@ -115,3 +120,9 @@ def never_two_holders(duration, skip=()):
 
 def other(host):
     return next(h for h in HOSTS if h != host)
+
+
+def normal_holder(timeout=60.0):
+    """The holder once the pair is at rest: with preemption, the first host
+    (highest priority); without, whichever node holds the VIP alone."""
+    return settled_holder(timeout=timeout, expect=HOSTS[0] if PREEMPT else None)

@@ -22,10 +22,12 @@ NODE = P.HOSTS[0]
 
 @pytest.fixture
 def dummy_eth1():
-    """full.conf uses a second interface; give the node one for the test."""
-    P.sh(NODE, "ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type dummy")
+    """full.conf uses a second interface; give the node one (a veth pair) for the test."""
+    P.sh(
+        NODE, "ip link show eth1 >/dev/null 2>&1 || ip link add eth1 type veth peer name halbpeer1"
+    )
     yield
-    P.sh(NODE, "ip link del eth1 type dummy", check=False)
+    P.sh(NODE, "ip link del eth1", check=False)
 
 
 @pytest.mark.skipif(P.SCENARIO != "default", reason="run in the default scenario")
@@ -34,6 +36,10 @@ def test_golden_config_passes_keepalived_config_test(name, dummy_eth1):
     text = (GOLDEN / name).read_text()
     path = f"/tmp/golden-{name}"
     rc, out = P.sh(NODE, f"cat > {path} <<'HALB_EOF'\n{text}HALB_EOF\n")
-    rc, out = P.sh(NODE, f"keepalived --config-test -f {path}; echo rc=$?", check=False)
-    assert out.strip().endswith("rc=0"), out
-    assert "Unknown keyword" not in out, out
+    rc, out = P.container(NODE).exec_run(["keepalived", "--config-test", "-f", path])
+    output = out.decode(errors="replace").strip()
+    # keepalived 2.2.7 ends --config-test with SIGTERM (exit 143) whenever the
+    # file has scripts; it then still prints every problem it found. The
+    # keepalived_config module accepts exactly this: rc 0, or 143 and silence.
+    assert rc in (0, 143), (rc, output)
+    assert output == "", output

@@ -11,7 +11,7 @@ import time
 import halb_pair as P
 import pytest
 
-PREEMPT = os.environ.get("HALB_PREEMPT", "1") == "1"
+PREEMPT = P.PREEMPT
 TRACKS_WHOAMI = os.environ.get("HALB_TRACKS_WHOAMI", "0") == "1"
 UNICAST = os.environ.get("HALB_UNICAST", "0") == "1"
 FIRST, SECOND = P.HOSTS[0], P.HOSTS[1]
@@ -95,7 +95,7 @@ def test_unicast_peers_are_the_other_node(nodes):
 
 
 def test_exactly_one_node_holds_the_vip_and_it_answers(pair):
-    holder = pair.settled_holder(timeout=60)
+    holder = pair.normal_holder()
     if PREEMPT:
         assert holder == FIRST, "the first host of the group (highest priority) should hold the VIP"
     assert pair.never_two_holders(5) == 1
@@ -103,10 +103,10 @@ def test_exactly_one_node_holds_the_vip_and_it_answers(pair):
 
 
 def test_stopping_keepalived_moves_the_vip_and_preemption_is_as_configured(pair):
-    holder = pair.settled_holder(timeout=60)
+    holder = pair.normal_holder()
     backup = pair.other(holder)
     pair.sh(holder, "systemctl stop keepalived.service")
-    assert pair.settled_holder(timeout=30) == backup
+    pair.settled_holder(timeout=30, expect=backup)
     assert pair.wait_for(
         lambda: pair.ask_vip() == backup, timeout=15, what=f"{backup} answering on the VIP"
     )
@@ -115,7 +115,7 @@ def test_stopping_keepalived_moves_the_vip_and_preemption_is_as_configured(pair)
     pair.sh(holder, "systemctl start keepalived.service")
     if PREEMPT:
         # The returning master (higher priority) takes the VIP back.
-        assert pair.settled_holder(timeout=30) == holder
+        pair.settled_holder(timeout=30, expect=holder)
         assert pair.wait_for(
             lambda: pair.ask_vip() == holder, timeout=15, what=f"{holder} answering again"
         )
@@ -135,11 +135,11 @@ def test_stopping_keepalived_moves_the_vip_and_preemption_is_as_configured(pair)
 
 
 def test_notify_hook_reports_the_new_state(pair):
-    holder = pair.settled_holder(timeout=60)
+    holder = pair.normal_holder()
     backup = pair.other(holder)
     since = pair.sh(backup, "date +%s")[1].strip()
     pair.sh(holder, "systemctl stop keepalived.service")
-    pair.settled_holder(timeout=30)
+    pair.settled_holder(timeout=30, expect=backup)
 
     def logged():
         _, out = pair.sh(
@@ -156,22 +156,22 @@ def test_notify_hook_reports_the_new_state(pair):
 def test_tracked_script_failure_moves_the_vip(pair):
     if not TRACKS_WHOAMI:
         pytest.skip("no tracked script in this scenario")
-    holder = pair.settled_holder(timeout=60)
+    holder = pair.normal_holder()
     backup = pair.other(holder)
     pair.sh(holder, "systemctl stop halb-whoami.service")
-    assert pair.settled_holder(timeout=30) == backup
+    pair.settled_holder(timeout=30, expect=backup)
     assert pair.wait_for(lambda: pair.ask_vip() == backup, timeout=15, what=f"{backup} answering")
     pair.sh(holder, "systemctl start halb-whoami.service")
-    assert pair.settled_holder(timeout=30) == holder
+    pair.settled_holder(timeout=30, expect=holder)
 
 
 def test_pausing_the_master_node_moves_the_vip(pair):
     if not PREEMPT:
         pytest.skip("covered by the default scenario")
-    holder = pair.settled_holder(timeout=60)
+    holder = pair.normal_holder()
     backup = pair.other(holder)
     pair.container(holder).pause()
-    assert pair.settled_holder(timeout=30, skip=(holder,)) == backup
+    pair.settled_holder(timeout=30, skip=(holder,), expect=backup)
     assert pair.wait_for(lambda: pair.ask_vip() == backup, timeout=15, what=f"{backup} answering")
     pair.container(holder).unpause()
-    assert pair.settled_holder(timeout=30) == holder
+    pair.settled_holder(timeout=30, expect=holder)

@@ -210,6 +210,34 @@ BAD = {
         _set((*I0, "nopreempt"), True),
         "keepalived_instances[VI_1].nopreempt: keepalived honours nopreempt only with state BACKUP",
     ),
+    "preempt_delay with MASTER": (
+        _set((*I0, "preempt_delay"), 5),
+        "keepalived_instances[VI_1].preempt_delay: keepalived ignores it with state MASTER",
+    ),
+    "track own interface": (
+        _set((*I0, "track_interfaces"), ["eth0"]),
+        "keepalived_instances[VI_1].track_interfaces[0].name: eth0 is the instance's own interface",
+    ),
+    "weighted script in a sync group": (
+        _set(("sync_groups",), [{"name": "G1", "group": ["VI_1"]}]),
+        "keepalived_instances[VI_1].track_scripts[0]: 'chk_haproxy' has weight -30, but VI_1 is in sync group 'G1'",
+    ),
+    "strict ipv6 without link-local first": (
+        lambda d: d.update(
+            global_defs={"vrrp_strict": True},
+            instances=[
+                {
+                    "name": "VI_6",
+                    "interface": "eth0",
+                    "virtual_router_id": 6,
+                    "priority": 100,
+                    "state": "BACKUP",
+                    "virtual_ipaddresses": ["2001:db8::1"],
+                }
+            ],
+        ),
+        "keepalived_instances[VI_6].virtual_ipaddresses[0].address: with vrrp_strict the first IPv6",
+    ),
     "preempt_delay out of range": (
         _set((*I0, "preempt_delay"), 5000),
         "preempt_delay: 5000 is out of range 0-1000",
