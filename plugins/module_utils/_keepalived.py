@@ -739,7 +739,9 @@ def _cross_checks(errs, config):
             if inst is None:
                 continue
             for j, tracked in enumerate(inst.get("track_scripts", [])):
-                weight = tracked.get("weight", scripts_by_name.get(tracked["name"], {}).get("weight"))
+                weight = tracked.get(
+                    "weight", scripts_by_name.get(tracked["name"], {}).get("weight")
+                )
                 if weight:
                     errs.append(
                         f"{var}[{member}].track_scripts[{j}]: {tracked['name']!r} has weight "
