@@ -145,10 +145,14 @@ warnings_count:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
+    ConfigFileError,
+    read_text,
+    write_checked,
+)
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     _INSTANCE_KEYS,
     KeepalivedConfigError,
@@ -245,13 +249,10 @@ def main():
         elif missing:
             module.fail_json(msg="\n".join(missing), errors=missing)
 
-    before = None
-    if os.path.exists(dest):
-        try:
-            with open(dest, encoding="utf-8") as handle:
-                before = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            module.fail_json(msg=f"dest: cannot read {dest}: {exc}")
+    try:
+        before = read_text(dest)
+    except ConfigFileError as exc:
+        module.fail_json(msg=f"dest: {exc}")
     content_changed = before != text
 
     result = {
@@ -296,28 +297,28 @@ def main():
         module.exit_json(**result)
 
     if content_changed:
-        directory = os.path.dirname(dest) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o755)
-        fd, tmp = tempfile.mkstemp(prefix=".keepalived.conf.", dir=directory)
+
+        def config_test(path):
+            rc, output = _config_test(module, binary, path, hidden)
+            if config_test_passed(rc, output):
+                return None
+            return (
+                f"keepalived --config-test rejected the new configuration (rc={rc}); "
+                f"{dest} was not changed:\n{output}"
+            )
+
         try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            if binary:
-                rc, output = _config_test(module, binary, tmp, hidden)
-                if not config_test_passed(rc, output):
-                    module.fail_json(
-                        msg=f"keepalived --config-test rejected the new configuration (rc={rc}); "
-                        f"{dest} was not changed:\n{output}",
-                        rc=rc,
-                    )
-            if before is not None and params["backup"]:
-                result["backup_file"] = module.backup_local(dest)
-            module.atomic_move(tmp, dest, unsafe_writes=False)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            result.update(
+                write_checked(
+                    module,
+                    dest,
+                    text,
+                    validate=config_test if binary else None,
+                    backup=params["backup"] and before is not None,
+                )
+            )
+        except ConfigFileError as exc:
+            module.fail_json(msg=str(exc))
     result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     module.exit_json(**result)
 
