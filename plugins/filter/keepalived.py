@@ -22,34 +22,17 @@ def to_keepalived_conf(config):
         raise AnsibleFilterError(f"to_keepalived_conf: {exc}") from None
 
 
-def keepalived_host_config(
-    data,
-    host,
-    members,
-    facts=None,
-    unicast=False,
-    priority_base=150,
-    priority_step=10,
-    priority=None,
-    state=None,
-):
+def keepalived_host_config(data, host, members, facts=None, **options):
     """Derive and check one host's configuration.
 
-    Returns ``{"config": <normalized config or None>, "errors": [messages]}``
-    so that a task can fail with the messages themselves rather than a
-    template error.
+    ``options`` are those of derive_host_config (unicast, priority_base,
+    priority_step, priority, state). Returns ``{"config": <normalized config
+    or None>, "errors": [messages]}`` so that a task can fail with the
+    messages themselves rather than a template error.
     """
     try:
         config = derive_host_config(
-            _plain(data),
-            host,
-            list(members or []),
-            facts=_plain(facts),
-            unicast=bool(unicast),
-            priority_base=int(priority_base),
-            priority_step=int(priority_step),
-            priority=None if priority in (None, "") else priority,
-            state=None if state in (None, "") else state,
+            _plain(data), host, list(members or []), facts=_plain(facts), **_plain(options)
         )
     except KeepalivedConfigError as exc:
         return {"config": None, "errors": [f"{host}: {e}" for e in exc.errors]}

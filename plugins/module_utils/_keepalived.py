@@ -234,6 +234,22 @@ def _label(var, index, item):
     return f"{var}[{index}]"
 
 
+def _entry(errs, where, item, allowed, seen, what):
+    """The common start of a named list entry: a mapping with known keys and a
+    unique name. Returns (name or None, whether the entry can be read)."""
+    if not isinstance(item, dict):
+        errs.append(f"{where}: expected a mapping with at least a name")
+        return None, False
+    _unknown_keys(errs, where, item, allowed)
+    if item.get("name") is None:
+        errs.append(f"{where}.name: required")
+    name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, what)
+    if name is not None and name in seen:
+        errs.append(f"{where}.name: {name!r} is defined twice")
+    seen.add(name)
+    return name, True
+
+
 # --------------------------------------------------------------------------
 # Sections
 # --------------------------------------------------------------------------
@@ -292,16 +308,9 @@ def _scripts(errs, data):
     seen = set()
     for i, item in enumerate(_as_list(errs, var, data)):
         where = _label(var, i, item)
-        if not isinstance(item, dict):
-            errs.append(f"{where}: expected a mapping with at least name and script")
+        name, readable = _entry(errs, where, item, _SCRIPT_KEYS, seen, "script name")
+        if not readable:
             continue
-        _unknown_keys(errs, where, item, _SCRIPT_KEYS)
-        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "script name")
-        if item.get("name") is None:
-            errs.append(f"{where}.name: required")
-        if name in seen:
-            errs.append(f"{where}.name: {name!r} is defined twice")
-        seen.add(name)
         if item.get("script") is None:
             errs.append(
                 f"{where}.script: required (the absolute path of the check and its arguments)"
@@ -509,17 +518,12 @@ def _instances(errs, data, strict):
         errs.append(f"{var}: is empty; define at least one VRRP instance")
     for i, item in enumerate(items):
         where = _label(var, i, item)
-        if not isinstance(item, dict):
-            errs.append(f"{where}: expected a mapping")
+        name, readable = _entry(errs, where, item, _INSTANCE_KEYS, names, "instance name")
+        if not readable:
             continue
-        _unknown_keys(errs, where, item, _INSTANCE_KEYS)
-        for key in ("name", "interface", "virtual_router_id", "priority", "state"):
+        for key in ("interface", "virtual_router_id", "priority", "state"):
             if item.get(key) is None:
                 errs.append(f"{where}.{key}: required")
-        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "instance name")
-        if name in names:
-            errs.append(f"{where}.name: {name!r} is defined twice")
-        names.add(name)
         raw_iface = item.get("interface")
         if isinstance(raw_iface, str) and (len(raw_iface.split()) > 1 or "," in raw_iface):
             errs.append(
@@ -659,16 +663,10 @@ def _sync_groups(errs, data, instance_names):
     member_of = {}
     for i, item in enumerate(_as_list(errs, var, data)):
         where = _label(var, i, item)
-        if not isinstance(item, dict):
-            errs.append(f"{where}: expected a mapping with name and group")
+        allowed = ("name", "group") + _NOTIFY_KEYS
+        name, readable = _entry(errs, where, item, allowed, names, "sync group name")
+        if not readable:
             continue
-        _unknown_keys(errs, where, item, ("name", "group") + _NOTIFY_KEYS)
-        name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, "sync group name")
-        if item.get("name") is None:
-            errs.append(f"{where}.name: required")
-        if name in names:
-            errs.append(f"{where}.name: {name!r} is defined twice")
-        names.add(name)
         members = []
         raw_members = _as_list(errs, f"{where}.group", item.get("group"))
         if not raw_members:
@@ -1022,6 +1020,11 @@ def derive_host_config(
         )
     index = members.index(host)
     facts = facts or {}
+    unicast = bool(_as_bool(errs, "keepalived_unicast", unicast))
+    priority_base = _as_int(errs, "keepalived_priority_base", priority_base, 1, 255) or 150
+    priority_step = _as_int(errs, "keepalived_priority_step", priority_step, 0, 254) or 0
+    priority = None if priority == "" else priority
+    state = None if state == "" else state
     if priority is not None:
         priority = _as_int(errs, "keepalived_priority", priority, 1, 255)
     if state is not None:

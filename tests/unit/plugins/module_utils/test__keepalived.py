@@ -441,6 +441,9 @@ def test_host_addresses_reads_ansible_facts():
             {"state": "PRIMARY"},
             "keepalived_state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)",
         ),
+        ({"unicast": "sometimes"}, "keepalived_unicast: 'sometimes' is not a boolean"),
+        ({"priority_base": 300}, "keepalived_priority_base: 300 is out of range 1-255"),
+        ({"priority_step": -1}, "keepalived_priority_step: -1 is out of range 0-254"),
     ],
 )
 def test_bad_host_overrides_name_their_variable(options, expected):
