@@ -143,6 +143,7 @@ lab: image collection ## two-node lab left running (molecule converge -s lab)
 	done; \
 	echo "VIP $(LAB_VIP) is held by: $${holder:-nobody (is keepalived configured and running?)}"
 	@echo "Try:   curl http://$(LAB_VIP):8080/     (the whoami responder of the node holding the VIP)"
+	@echo "VRRP password (generated once, never a default): build/lab/vrrp-password"
 	@echo "Shell: docker exec -it halb-lab-lb1 bash"
 	@echo "Logs:  docker exec halb-lab-lb1 journalctl -u keepalived -n 20"
 	@echo "Fail over: docker exec <holder> systemctl stop keepalived"
