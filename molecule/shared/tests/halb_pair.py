@@ -18,6 +18,7 @@ import docker
 HOSTS = os.environ["HALB_HOSTS"].split(",")
 ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True))
 VIP = os.environ["HALB_VIP"]
+VIP6 = os.environ.get("HALB_VIP6") or None
 SCENARIO = os.environ["HALB_SCENARIO"]
 INTERFACE = os.environ.get("HALB_INTERFACE", "eth0")
 PREEMPT = os.environ.get("HALB_PREEMPT", "1") == "1"
@@ -45,29 +46,33 @@ def sh(host, command, check=True):
     return rc, text
 
 
-def holds_vip(host):
+def holds_vip(host, vip=None):
+    vip = vip or VIP
     if container(host).status == "paused":
         return False
-    rc, out = container(host).exec_run(["ip", "-o", "-4", "addr", "show", "dev", INTERFACE])
-    return rc == 0 and f" {VIP}/" in out.decode()
+    family = "-6" if ":" in vip else "-4"
+    rc, out = container(host).exec_run(["ip", "-o", family, "addr", "show", "dev", INTERFACE])
+    return rc == 0 and f" {vip}/" in out.decode()
 
 
-def holders(skip=()):
-    """Nodes that hold the VIP right now (paused nodes are skipped)."""
+def holders(skip=(), vip=None):
+    """Nodes that hold the VIP (default: the IPv4 one) right now; paused nodes are skipped."""
     found = []
     for host in HOSTS:
         if host in skip:
             continue
         container(host).reload()
-        if container(host).status == "running" and holds_vip(host):
+        if container(host).status == "running" and holds_vip(host, vip):
             found.append(host)
     return found
 
 
-def ask_vip(timeout=1.0):
+def ask_vip(timeout=1.0, vip=None):
     """Which node answers HTTP on VIP:8080 (None if nobody does)."""
+    vip = vip or VIP
+    host = f"[{vip}]" if ":" in vip else vip
     try:
-        with urllib.request.urlopen(f"http://{VIP}:8080/", timeout=timeout) as response:
+        with urllib.request.urlopen(f"http://{host}:8080/", timeout=timeout) as response:
             return response.read().decode().strip()
     except (urllib.error.URLError, OSError):
         return None

@@ -64,6 +64,10 @@ def test_systemd_drop_in_and_sysctl(nodes):
             "net.ipv4.ip_nonlocal_bind"
         )
         assert node.file("/proc/sys/net/ipv4/ip_nonlocal_bind").content_string.strip() == "1"
+        if P.VIP6:
+            assert node.file("/etc/sysctl.d/60-halb-keepalived.conf").contains(
+                "net.ipv6.ip_nonlocal_bind"
+            )
 
 
 def test_scripts_are_root_owned_and_not_writable_by_the_script_user(nodes):
@@ -175,3 +179,32 @@ def test_pausing_the_master_node_moves_the_vip(pair):
     assert pair.wait_for(lambda: pair.ask_vip() == backup, timeout=15, what=f"{backup} answering")
     pair.container(holder).unpause()
     pair.settled_holder(timeout=30, expect=holder)
+
+
+def test_ipv6_vip_is_held_by_one_node_and_moves(pair):
+    if not pair.VIP6:
+        pytest.skip("no IPv6 instance in this scenario")
+    holder = pair.normal_holder()
+    v6 = pair.VIP6
+    pair.wait_for(
+        lambda: pair.holders(vip=v6) == [holder], timeout=30, what=f"{holder} alone holding {v6}"
+    )
+    assert (
+        pair.wait_for(
+            lambda: pair.ask_vip(vip=v6), timeout=15, what="an HTTP answer on the IPv6 VIP"
+        )
+        == holder
+    )
+    backup = pair.other(holder)
+    pair.sh(holder, "systemctl stop keepalived.service")
+    pair.wait_for(
+        lambda: pair.holders(vip=v6) == [backup], timeout=30, what=f"{backup} taking {v6}"
+    )
+    assert pair.wait_for(
+        lambda: pair.ask_vip(vip=v6) == backup, timeout=15, what=f"{backup} answering on {v6}"
+    )
+    pair.sh(holder, "systemctl start keepalived.service")
+    if PREEMPT:
+        pair.wait_for(
+            lambda: pair.holders(vip=v6) == [holder], timeout=30, what=f"{holder} taking {v6} back"
+        )
