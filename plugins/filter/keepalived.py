@@ -12,6 +12,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     render,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
+from ansible_collections.halb.cluster.plugins.plugin_utils._values import plain as _plain
 
 
 def to_keepalived_conf(config):
@@ -66,19 +67,6 @@ def keepalived_cluster_errors(
         facts = _plain(hv.get("ansible_facts")) or {}
         selected[host] = {"config": derived.get("config"), "facts": facts}
     return errors + cluster_errors(selected)
-
-
-def _plain(value):
-    """Turn Ansible's lazy containers into plain Python values."""
-    if value is None:
-        return None
-    if hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
 
 
 class FilterModule:

@@ -34,6 +34,18 @@ import difflib
 import ipaddress
 import re
 
+from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    as_bool as _as_bool,
+    as_choice as _as_choice,
+    as_dict as _as_dict,
+    as_int as _as_int,
+    as_list as _as_list,
+    as_number as _as_number,
+    entry as _named_entry,
+    label as _label,
+    unknown_keys as _unknown_keys,
+)
+
 __all__ = [
     "KeepalivedConfigError",
     "normalize",
@@ -78,77 +90,6 @@ class KeepalivedConfigError(ValueError):
 # Small typed readers. Each appends to ``errs`` and returns the clean value or
 # None; they never raise, so one pass reports every problem.
 # --------------------------------------------------------------------------
-
-
-def _is_bool(value):
-    return isinstance(value, bool)
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_int(errs, where, value, lo, hi, unit=""):
-    if value is None:
-        return None
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        value = int(value.strip())
-    if not _is_int(value):
-        errs.append(f"{where}: {value!r} is not a whole number (allowed: {lo}-{hi}{unit})")
-        return None
-    if not lo <= value <= hi:
-        errs.append(f"{where}: {value} is out of range {lo}-{hi}{unit}")
-        return None
-    return value
-
-
-def _as_number(errs, where, value, lo, hi):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value) if "." in value else int(value)
-        except ValueError:
-            pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        errs.append(f"{where}: {value!r} is not a number (allowed: {lo}-{hi})")
-        return None
-    if not lo <= value <= hi:
-        errs.append(f"{where}: {value} is out of range {lo}-{hi}")
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return value
-
-
-def _as_bool(errs, where, value):
-    if value is None:
-        return None
-    if isinstance(value, str) and value.lower() in (
-        "true",
-        "yes",
-        "on",
-        "1",
-        "false",
-        "no",
-        "off",
-        "0",
-    ):
-        return value.lower() in ("true", "yes", "on", "1")
-    if not _is_bool(value):
-        errs.append(f"{where}: {value!r} is not a boolean (allowed: true, false)")
-        return None
-    return value
-
-
-def _as_choice(errs, where, value, choices, upper=False):
-    if value is None:
-        return None
-    text = str(value).upper() if upper else str(value)
-    if text not in choices:
-        errs.append(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, choices))})")
-        return None
-    return text
 
 
 def _as_token(errs, where, value, pattern=None, what="name"):
@@ -199,55 +140,10 @@ def _as_ip(errs, where, value):
         return None
 
 
-def _as_list(errs, where, value):
-    if value is None:
-        return []
-    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
-        errs.append(f"{where}: expected a list, got {type(value).__name__}")
-        return []
-    return list(value)
-
-
-def _as_dict(errs, where, value):
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        errs.append(f"{where}: expected a mapping, got {type(value).__name__}")
-        return None
-    return value
-
-
-def _unknown_keys(errs, where, item, allowed):
-    for key in item:
-        if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            errs.append(
-                f"{where}: unknown key {key!r}{extra} (allowed: {', '.join(sorted(allowed))})"
-            )
-
-
-def _label(var, index, item):
-    name = item.get("name") if isinstance(item, dict) else None
-    if isinstance(name, str) and name:
-        return f"{var}[{name}]"
-    return f"{var}[{index}]"
-
-
 def _entry(errs, where, item, allowed, seen, what):
-    """The common start of a named list entry: a mapping with known keys and a
-    unique name. Returns (name or None, whether the entry can be read)."""
-    if not isinstance(item, dict):
-        errs.append(f"{where}: expected a mapping with at least a name")
-        return None, False
-    _unknown_keys(errs, where, item, allowed)
-    if item.get("name") is None:
-        errs.append(f"{where}.name: required")
-    name = _as_token(errs, f"{where}.name", item.get("name"), _NAME_RE, what)
-    if name is not None and name in seen:
-        errs.append(f"{where}.name: {name!r} is defined twice")
-    seen.add(name)
-    return name, True
+    return _named_entry(
+        errs, where, item, allowed, seen, lambda e, w, v: _as_token(e, w, v, _NAME_RE, what)
+    )
 
 
 # --------------------------------------------------------------------------

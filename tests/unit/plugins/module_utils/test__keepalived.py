@@ -11,6 +11,7 @@ import yaml
 from ansible_collections.halb.cluster.plugins.module_utils import _keepalived as k
 
 from .cases import FACTS, base, pair
+from .edit import DELETE, set_at
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
@@ -79,114 +80,100 @@ def test_script_paths_and_users():
 # ---------------------------------------------------------------------------
 
 
-def _set(path, value):
-    def change(data):
-        target = data
-        for key in path[:-1]:
-            target = target[key]
-        if value is _DELETE:
-            del target[path[-1]]
-        else:
-            target[path[-1]] = value
-
-    return change
-
-
-_DELETE = object()
 I0 = ("instances", 0)
 
 BAD = {
     "unknown key (typo)": (
-        _set((*I0, "virtual_router_idd"), 5),
+        set_at((*I0, "virtual_router_idd"), 5),
         "keepalived_instances[VI_1]: unknown key 'virtual_router_idd'; did you mean 'virtual_router_id'?",
     ),
     "unknown section": (
-        _set(("instance",), []),
+        set_at(("instance",), []),
         "unknown section 'instance'; did you mean 'instances'?",
     ),
     "unknown global key": (
-        _set(("global_defs", "router_idd"), "x"),
+        set_at(("global_defs", "router_idd"), "x"),
         "keepalived_global_defs: unknown key 'router_idd'",
     ),
     "vrid 0": (
-        _set((*I0, "virtual_router_id"), 0),
+        set_at((*I0, "virtual_router_id"), 0),
         "keepalived_instances[VI_1].virtual_router_id: 0 is out of range 1-255",
     ),
     "vrid 256": (
-        _set((*I0, "virtual_router_id"), 256),
+        set_at((*I0, "virtual_router_id"), 256),
         "virtual_router_id: 256 is out of range 1-255",
     ),
     "vrid not a number": (
-        _set((*I0, "virtual_router_id"), "fifty"),
+        set_at((*I0, "virtual_router_id"), "fifty"),
         "virtual_router_id: 'fifty' is not a whole number",
     ),
     "vrid missing": (
-        _set((*I0, "virtual_router_id"), _DELETE),
+        set_at((*I0, "virtual_router_id"), DELETE),
         "keepalived_instances[VI_1].virtual_router_id: required",
     ),
     "priority 0": (
-        _set((*I0, "priority"), 0),
+        set_at((*I0, "priority"), 0),
         "keepalived_instances[VI_1].priority: 0 is out of range 1-255",
     ),
-    "priority 256": (_set((*I0, "priority"), 256), "priority: 256 is out of range 1-255"),
+    "priority 256": (set_at((*I0, "priority"), 256), "priority: 256 is out of range 1-255"),
     "state": (
-        _set((*I0, "state"), "PRIMARY"),
+        set_at((*I0, "state"), "PRIMARY"),
         "state: 'PRIMARY' is not allowed (allowed: MASTER, BACKUP)",
     ),
     "password 9 chars": (
-        _set((*I0, "authentication", "password"), "123456789"),
+        set_at((*I0, "authentication", "password"), "123456789"),
         "keepalived_instances[VI_1].authentication.password: is 9 characters long",
     ),
     "password missing": (
-        _set((*I0, "authentication", "password"), _DELETE),
+        set_at((*I0, "authentication", "password"), DELETE),
         "authentication.password: required",
     ),
     "auth type": (
-        _set((*I0, "authentication", "type"), "MD5"),
+        set_at((*I0, "authentication", "type"), "MD5"),
         "authentication.type: 'MD5' is not allowed (allowed: PASS, AH)",
     ),
     "auth with vrrpv3": (
-        _set((*I0, "version"), 3),
+        set_at((*I0, "version"), 3),
         "keepalived_instances[VI_1].authentication: VRRP version 3 has no authentication",
     ),
     "auth with vrrp_strict": (
-        _set(("global_defs", "vrrp_strict"), True),
+        set_at(("global_defs", "vrrp_strict"), True),
         "authentication: vrrp_strict (keepalived_global_defs.vrrp_strict) forbids authentication",
     ),
     "vip not an address": (
-        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.300"}]),
+        set_at((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.300"}]),
         "keepalived_instances[VI_1].virtual_ipaddresses[0].address: '192.0.2.300' is not an IPv4 or IPv6 address",
     ),
     "vip in daemon grammar": (
-        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10/24 dev eth1"]),
+        set_at((*I0, "virtual_ipaddresses"), ["192.0.2.10/24 dev eth1"]),
         "virtual_ipaddresses[0].address: '192.0.2.10/24 dev eth1' is not an IPv4 or IPv6 address",
     ),
     "vip prefix out of range": (
-        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "prefix": 33}]),
+        set_at((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "prefix": 33}]),
         "virtual_ipaddresses[0].prefix: 33 is out of range 0-32",
     ),
     "vip prefix contradiction": (
-        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10/24", "prefix": 25}]),
+        set_at((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10/24", "prefix": 25}]),
         "virtual_ipaddresses[0].prefix: 25 contradicts the /24",
     ),
     "vip duplicate": (
-        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10", "192.0.2.10/32"]),
+        set_at((*I0, "virtual_ipaddresses"), ["192.0.2.10", "192.0.2.10/32"]),
         "virtual_ipaddresses[1].address: 192.0.2.10 is listed twice",
     ),
     "no vip": (
-        _set((*I0, "virtual_ipaddresses"), []),
+        set_at((*I0, "virtual_ipaddresses"), []),
         "virtual_ipaddresses: required: at least one virtual IP address",
     ),
     "vip bad scope": (
-        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "scope": "world"}]),
+        set_at((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "scope": "world"}]),
         "virtual_ipaddresses[0].scope: 'world' is not allowed (allowed: global, site, link, host, nowhere)",
     ),
     "vip bad label": (
-        _set((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "label": "vip1"}]),
+        set_at((*I0, "virtual_ipaddresses"), [{"address": "192.0.2.10", "label": "vip1"}]),
         "virtual_ipaddresses[0].label: 'vip1' must start with the interface name and a colon",
     ),
     "mixed families": (
-        _set((*I0, "virtual_ipaddresses"), ["192.0.2.10", "2001:db8::1"]),
+        set_at((*I0, "virtual_ipaddresses"), ["192.0.2.10", "2001:db8::1"]),
         "virtual_ipaddresses: mixes IPv4 and IPv6",
     ),
     "ipv6 with vrrpv2": (
@@ -194,32 +181,32 @@ BAD = {
         "keepalived_instances[VI_1].version: IPv6 virtual addresses need VRRP version 3",
     ),
     "two interfaces on one line": (
-        _set((*I0, "interface"), "eth0 eth1"),
+        set_at((*I0, "interface"), "eth0 eth1"),
         "keepalived_instances[VI_1].interface: 'eth0 eth1' names more than one interface",
     ),
     "interface too long": (
-        _set((*I0, "interface"), "averyveryverylongname0"),
+        set_at((*I0, "interface"), "averyveryverylongname0"),
         "interface: 'averyveryverylongname0' is not a valid interface name",
     ),
     "fractional advert with v2": (
-        _set((*I0, "advert_int"), 0.5),
+        set_at((*I0, "advert_int"), 0.5),
         "advert_int: 0.5 is fractional; VRRP version 2",
     ),
-    "advert_int zero": (_set((*I0, "advert_int"), 0), "advert_int: 0 is out of range 0.01-255"),
+    "advert_int zero": (set_at((*I0, "advert_int"), 0), "advert_int: 0 is out of range 0.01-255"),
     "nopreempt with MASTER": (
-        _set((*I0, "nopreempt"), True),
+        set_at((*I0, "nopreempt"), True),
         "keepalived_instances[VI_1].nopreempt: keepalived honours nopreempt only with state BACKUP",
     ),
     "preempt_delay with MASTER": (
-        _set((*I0, "preempt_delay"), 5),
+        set_at((*I0, "preempt_delay"), 5),
         "keepalived_instances[VI_1].preempt_delay: keepalived ignores it with state MASTER",
     ),
     "track own interface": (
-        _set((*I0, "track_interfaces"), ["eth0"]),
+        set_at((*I0, "track_interfaces"), ["eth0"]),
         "keepalived_instances[VI_1].track_interfaces[0].name: eth0 is the instance's own interface",
     ),
     "weighted script in a sync group": (
-        _set(("sync_groups",), [{"name": "G1", "group": ["VI_1"]}]),
+        set_at(("sync_groups",), [{"name": "G1", "group": ["VI_1"]}]),
         "keepalived_instances[VI_1].track_scripts[0]: 'chk_haproxy' has weight -30, but VI_1 is in sync group 'G1'",
     ),
     "strict ipv6 without link-local first": (
@@ -239,39 +226,39 @@ BAD = {
         "keepalived_instances[VI_6].virtual_ipaddresses[0].address: with vrrp_strict the first IPv6",
     ),
     "preempt_delay out of range": (
-        _set((*I0, "preempt_delay"), 5000),
+        set_at((*I0, "preempt_delay"), 5000),
         "preempt_delay: 5000 is out of range 0-1000",
     ),
     "unknown tracked script": (
-        _set((*I0, "track_scripts"), ["chk_nginx"]),
+        set_at((*I0, "track_scripts"), ["chk_nginx"]),
         "keepalived_instances[VI_1].track_scripts[0]: 'chk_nginx' is not a script of keepalived_scripts (chk_haproxy)",
     ),
     "track weight out of range": (
-        _set((*I0, "track_scripts"), [{"name": "chk_haproxy", "weight": -300}]),
+        set_at((*I0, "track_scripts"), [{"name": "chk_haproxy", "weight": -300}]),
         "track_scripts[0].weight: -300 is out of range -253-253",
     ),
     "script weight out of range": (
-        _set(("scripts", 0, "weight"), 254),
+        set_at(("scripts", 0, "weight"), 254),
         "keepalived_scripts[chk_haproxy].weight: 254 is out of range",
     ),
     "script relative path": (
-        _set(("scripts", 0, "script"), "killall -0 haproxy"),
+        set_at(("scripts", 0, "script"), "killall -0 haproxy"),
         "keepalived_scripts[chk_haproxy].script: 'killall' is not an absolute path",
     ),
     "script with quote": (
-        _set(("scripts", 0, "script"), '/bin/sh -c "x"'),
+        set_at(("scripts", 0, "script"), '/bin/sh -c "x"'),
         "keepalived_scripts[chk_haproxy].script: a command may not contain double quotes",
     ),
     "script interval zero": (
-        _set(("scripts", 0, "interval"), 0),
+        set_at(("scripts", 0, "interval"), 0),
         "keepalived_scripts[chk_haproxy].interval: 0 is out of range 1-3600 seconds",
     ),
     "script fall zero": (
-        _set(("scripts", 0, "fall"), 0),
+        set_at(("scripts", 0, "fall"), 0),
         "keepalived_scripts[chk_haproxy].fall: 0 is out of range 1-255",
     ),
     "script missing": (
-        _set(("scripts", 0, "script"), _DELETE),
+        set_at(("scripts", 0, "script"), DELETE),
         "keepalived_scripts[chk_haproxy].script: required",
     ),
     "duplicate script": (
@@ -303,31 +290,31 @@ BAD = {
         "keepalived_instances[VI_1].unicast_peers: required with unicast_src_ip",
     ),
     "bad router_id": (
-        _set(("global_defs", "router_id"), "lb 1"),
+        set_at(("global_defs", "router_id"), "lb 1"),
         "keepalived_global_defs.router_id: 'lb 1' contains white space",
     ),
     "bad boolean": (
-        _set(("global_defs", "vrrp_strict"), "maybe"),
+        set_at(("global_defs", "vrrp_strict"), "maybe"),
         "keepalived_global_defs.vrrp_strict: 'maybe' is not a boolean",
     ),
     "max_auto_priority": (
-        _set(("global_defs", "max_auto_priority"), 100),
+        set_at(("global_defs", "max_auto_priority"), 100),
         "keepalived_global_defs.max_auto_priority: 100 is out of range 1-99",
     ),
     "sync group unknown member": (
-        _set(("sync_groups",), [{"name": "G1", "group": ["VI_9"]}]),
+        set_at(("sync_groups",), [{"name": "G1", "group": ["VI_9"]}]),
         "keepalived_sync_groups[G1].group[0]: 'VI_9' is not an instance of keepalived_instances (VI_1)",
     ),
     "notify relative path": (
-        _set((*I0, "notify_master"), "notify.sh master"),
+        set_at((*I0, "notify_master"), "notify.sh master"),
         "keepalived_instances[VI_1].notify_master: 'notify.sh' is not an absolute path",
     ),
     "instances not a list": (
-        _set(("instances",), {"name": "VI_1"}),
+        set_at(("instances",), {"name": "VI_1"}),
         "keepalived_instances: expected a list, got dict",
     ),
     "no instances": (
-        _set(("instances",), []),
+        set_at(("instances",), []),
         "keepalived_instances: is empty; define at least one VRRP instance",
     ),
 }

@@ -1,0 +1,1479 @@
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed HAProxy configuration: checks and rendering of haproxy.cfg (HAProxy 2.6+).
+
+Pure functions over plain dicts, standard library only, no I/O, so that a
+module (on the target) and the ``to_haproxy_cfg`` filter (on the controller)
+share one implementation and can never disagree.
+
+The data model (every key optional unless marked *required*)::
+
+    global:    log: [{address*, facility*, level}], maxconn, user, group, daemon,
+               master_worker, nbthread, pidfile,
+               stats_socket: {path*, mode, level, user, group},
+               server_state_file, hard_stop_after, ssl_default_bind_ciphers,
+               ssl_default_bind_options, tune_ssl_default_dh_param, extra: [line]
+    defaults:  mode, log (global), retries, options: [name], timeouts: {...},
+               maxconn, http_reuse, load_server_state_from_file, extra
+    userlists: [{name*, users: [{name*, password*}]}]
+    frontends: [{name*, mode, binds*: [{address, port*, ssl, crt, alpn: [proto]}],
+                 acls: [{name*, criterion*}],
+                 http_request: [{action*, args, cond}],
+                 redirects: [{scheme, code, cond}],
+                 use_backends: [{backend*, cond*}], default_backend,
+                 options, maxconn, timeouts, extra}]
+    backends:  [{name*, mode, balance, httpchk: {method, uri, version, host},
+                 http_check_expect, cookie: {name*, mode, indirect, nocache},
+                 servers: [{name*, address*, port*, check, inter, rise, fall,
+                            weight, maxconn, cookie, backup, ssl, verify,
+                            ca_file, sni, check_ssl}],
+                 options, timeouts, http_reuse, extra}]
+    listens:   [frontend and backend keys in one, plus
+                stats: {enable, uri, realm, refresh, hide_version,
+                        auth: [{user*, password*}], admin_cond}]
+
+    timeouts:  connect, client, server, http_request, http_keep_alive, queue,
+               check, tunnel, client_fin, server_fin (milliseconds or "5s", "1m" ...)
+
+``normalize()`` returns ``(config, warnings)``. Every problem found is reported
+at once in a :class:`HAProxyConfigError` whose messages each start with the
+variable they are about, for example
+``haproxy_backends[web].servers[web1].port: 70000 is out of range 1-65535``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+
+from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    as_bool as _as_bool,
+    as_choice as _as_choice,
+    as_dict as _as_dict,
+    as_int as _as_int,
+    as_list as _as_list,
+    entry as _named_entry,
+    is_int as _is_int,
+    label as _label,
+    unknown_keys,
+)
+
+__all__ = [
+    "HAProxyConfigError",
+    "normalize",
+    "render",
+    "redact",
+    "secrets",
+    "VAR_NAMES",
+]
+
+# The public variable behind each section: messages name these.
+VAR_NAMES = {
+    "global": "haproxy_global",
+    "defaults": "haproxy_defaults",
+    "frontends": "haproxy_frontends",
+    "backends": "haproxy_backends",
+    "listens": "haproxy_listens",
+    "userlists": "haproxy_userlists",
+}
+
+HEADER = "# Managed by Ansible (halb.cluster). Local changes will be overwritten.\n"
+REDACTED = "********"
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$")
+_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
+_HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+_DURATION_RE = re.compile(r"^[0-9]+(us|ms|s|m|h|d)?$")
+_ACTION_RE = re.compile(r"^[a-z][a-z0-9-]*(\([A-Za-z0-9_.]+\))?$")
+_OCTAL_RE = re.compile(r"^0?[0-7]{3}$")
+_BAD_WORD = re.compile(r"[\s\"'#\\\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+_MODES = ("http", "tcp")
+_FACILITIES = (
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "auth2",
+    "ftp",
+    "ntp",
+    "audit",
+    "alert",
+    "cron2",
+    *(f"local{n}" for n in range(8)),
+)
+_LEVELS = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+_OPTIONS = (
+    "httplog",
+    "tcplog",
+    "dontlognull",
+    "redispatch",
+    "forwardfor",
+    "http-server-close",
+    "httpclose",
+    "http-keep-alive",
+    "abortonclose",
+    "log-health-checks",
+)
+_TIMEOUTS = (
+    "connect",
+    "client",
+    "server",
+    "http_request",
+    "http_keep_alive",
+    "queue",
+    "check",
+    "tunnel",
+    "client_fin",
+    "server_fin",
+)
+# Timeouts that only act on the client side / the server side of a proxy.
+_FRONT_ONLY_TIMEOUTS = ("client", "client_fin")
+_BACK_ONLY_TIMEOUTS = ("connect", "server", "server_fin", "queue", "check", "tunnel")
+_BALANCE = ("roundrobin", "leastconn", "source", "first", "static-rr", "uri", "random")
+_HTTP_REUSE = ("never", "safe", "aggressive", "always")
+_STATE_FILE = ("global", "local", "none")
+_STATS_LEVELS = ("user", "operator", "admin")
+_CHECK_METHODS = ("GET", "HEAD", "OPTIONS")
+_CHECK_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+_COOKIE_MODES = ("insert", "rewrite", "prefix")
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
+_VERIFY = ("required", "none")
+_EXPECT_KINDS = ("status", "rstatus", "string", "rstring", "hdr", "fhdr")
+# ACLs HAProxy predefines (configuration manual, 7.4).
+_PREDEFINED_ACLS = frozenset(
+    (
+        "FALSE",
+        "HTTP",
+        "HTTP_1.0",
+        "HTTP_1.1",
+        "HTTP_2.0",
+        "HTTP_CONTENT",
+        "HTTP_URL_ABS",
+        "HTTP_URL_SLASH",
+        "HTTP_URL_STAR",
+        "LOCALHOST",
+        "METH_CONNECT",
+        "METH_DELETE",
+        "METH_GET",
+        "METH_HEAD",
+        "METH_OPTIONS",
+        "METH_POST",
+        "METH_PUT",
+        "METH_TRACE",
+        "RDP_COOKIE",
+        "REQ_CONTENT",
+        "TRUE",
+        "WAIT_END",
+    )
+)
+
+_HDR_ADVICE = (
+    "use http-request/http-response add-header, set-header, replace-header, "
+    "del-header or deny instead"
+)
+# Directives that HAProxy 2.6 refuses, with their modern replacement.
+_REMOVED = {
+    "nbproc": "was removed in HAProxy 2.5; use nbthread (threads) instead",
+    "bind-process": "was removed in HAProxy 2.5 together with nbproc; threads need no binding",
+    "block": "was removed in HAProxy 2.1; use http-request deny instead",
+    "redispatch": "was removed; use option redispatch instead",
+    **{
+        f"{prefix}{i}{verb}": f"was removed in HAProxy 2.1; {_HDR_ADVICE}"
+        for prefix in ("req", "rsp")
+        for i in ("", "i")
+        for verb in ("add", "rep", "del", "allow", "deny", "pass", "tarpit")
+        if not (i == "i" and verb == "add")
+    },
+}
+
+
+def _unknown_keys(errs, where, item, allowed):
+    unknown_keys(errs, where, item, allowed, removed=_REMOVED)
+
+
+def _entry(errs, where, item, allowed, seen, what):
+    return _named_entry(
+        errs,
+        where,
+        item,
+        allowed,
+        seen,
+        lambda e, w, v: _as_word(e, w, v, _NAME_RE, what),
+        removed=_REMOVED,
+    )
+
+
+_REMOVED_OPTIONS = {
+    "forceclose": "was removed in HAProxy 2.0; use option httpclose (or better, keep the "
+    "default keep-alive mode)",
+    "http-tunnel": "was removed in HAProxy 2.1; keep-alive (the default) replaces it",
+}
+_HTTPCLOSE_WARNING = (
+    "option httpclose closes every connection after one request; keep-alive "
+    "(option http-keep-alive) is the default and is usually faster"
+)
+
+
+class HAProxyConfigError(ValueError):
+    """Invalid HAProxy data. ``errors`` lists every problem, each naming its variable."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+# --------------------------------------------------------------------------
+# Small typed readers. Each appends to ``errs`` and returns the clean value or
+# None; they never raise, so one pass reports every problem.
+# --------------------------------------------------------------------------
+
+
+def _as_word(errs, where, value, pattern=None, what="name"):
+    """A single word written unquoted into haproxy.cfg."""
+    if value is None:
+        return None
+    if _is_int(value):
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        errs.append(f"{where}: {value!r} is not a non-empty string")
+        return None
+    if _BAD_WORD.search(value):
+        errs.append(
+            f"{where}: {value!r} contains white space, a quote, a backslash, # or a control "
+            f"character, which haproxy.cfg cannot hold in a {what}"
+        )
+        return None
+    if pattern is not None and not pattern.fullmatch(value):
+        errs.append(f"{where}: {value!r} is not a valid {what}")
+        return None
+    return value
+
+
+def _as_secret(errs, where, value):
+    """A password: a single word, never shown in a message."""
+    if value is None:
+        errs.append(f"{where}: required")
+        return None
+    if not isinstance(value, str) or not value:
+        errs.append(f"{where}: expected a non-empty string")
+        return None
+    if _BAD_WORD.search(value):
+        errs.append(
+            f"{where}: the password contains white space, a quote, a backslash, # or a control "
+            "character, which haproxy.cfg cannot hold unquoted"
+        )
+        return None
+    return value
+
+
+def _comment_start(text):
+    """Index of a # that would start a comment (outside quotes, not escaped), or -1."""
+    quote = None
+    escaped = False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return i
+    return -1
+
+
+def _as_raw(errs, where, value, what="value"):
+    """Free text written as is after a keyword (an ACL criterion, a condition, a line)."""
+    if value is None:
+        return None
+    if _is_int(value):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        errs.append(f"{where}: {value!r} is not a non-empty string")
+        return None
+    if _CONTROL.search(value):
+        errs.append(
+            f"{where}: a {what} may not contain line breaks or control characters; "
+            "they would end the line in haproxy.cfg"
+        )
+        return None
+    if _comment_start(value) >= 0:
+        errs.append(
+            f"{where}: {value!r} contains a # outside quotes, which would start a comment "
+            "in haproxy.cfg; quote or escape it (\\#)"
+        )
+        return None
+    return value.strip()
+
+
+def _as_path(errs, where, value, what="path"):
+    path = _as_word(errs, where, value, what=what)
+    if path is not None and not path.startswith("/"):
+        errs.append(f"{where}: {path!r} is not an absolute path")
+        return None
+    return path
+
+
+def _as_duration(errs, where, value):
+    """An HAProxy time: milliseconds as a number, or a number with us, ms, s, m, h or d."""
+    if value is None:
+        return None
+    if _is_int(value):
+        if value < 0:
+            errs.append(f"{where}: {value} is negative")
+            return None
+        return value
+    if isinstance(value, str) and _DURATION_RE.fullmatch(value.strip()):
+        return value.strip()
+    errs.append(
+        f"{where}: {value!r} is not an HAProxy duration (milliseconds, or a number with "
+        "us, ms, s, m, h or d, like 500ms, 5s, 1m)"
+    )
+    return None
+
+
+def _as_host(errs, where, value):
+    """An IPv4/IPv6 address or a DNS name (normalized to a string)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    if _HOST_RE.fullmatch(text) and not re.fullmatch(r"[0-9.]+", text):
+        return text
+    errs.append(f"{where}: {value!r} is not an IP address or a host name")
+    return None
+
+
+def _clean(mapping):
+    return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
+
+
+def _removed_line(errs, warns, where, line):
+    """Refuse directives HAProxy 2.6 no longer knows; warn about discouraged ones."""
+    words = line.split()
+    first = words[0].lower()
+    if first in _REMOVED:
+        errs.append(f"{where}: {first} {_REMOVED[first]}")
+        return
+    if first in ("option", "no") and len(words) > 1:
+        opt = words[-1].lower() if first == "no" else words[1].lower()
+        if opt in _REMOVED_OPTIONS:
+            errs.append(f"{where}: option {opt} {_REMOVED_OPTIONS[opt]}")
+        elif opt == "httpclose" and first == "option":
+            warns.append(f"{where}: {_HTTPCLOSE_WARNING}")
+
+
+def _extra(errs, warns, where, value):
+    out = []
+    for j, line in enumerate(_as_list(errs, where, value)):
+        text = _as_raw(errs, f"{where}[{j}]", line, "line")
+        if text is None:
+            continue
+        _removed_line(errs, warns, f"{where}[{j}]", text)
+        out.append(text)
+    return out
+
+
+def _options(errs, warns, where, value):
+    out = []
+    for j, opt in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if not isinstance(opt, str):
+            errs.append(f"{at}: {opt!r} is not an option name")
+            continue
+        if opt in _REMOVED_OPTIONS:
+            errs.append(f"{at}: option {opt} {_REMOVED_OPTIONS[opt]}")
+            continue
+        if opt not in _OPTIONS:
+            hint = difflib.get_close_matches(opt, _OPTIONS, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            errs.append(
+                f"{at}: unknown option {opt!r}{extra} (allowed: {', '.join(_OPTIONS)}; "
+                "write others in extra)"
+            )
+            continue
+        if opt in out:
+            errs.append(f"{at}: option {opt!r} is listed twice")
+            continue
+        if opt == "httpclose":
+            warns.append(f"{at}: {_HTTPCLOSE_WARNING}")
+        out.append(opt)
+    return out
+
+
+def _timeouts(errs, where, value, kind):
+    data = _as_dict(errs, where, value)
+    if data is None:
+        return {}
+    _unknown_keys(errs, where, data, _TIMEOUTS)
+    out = {}
+    for key in _TIMEOUTS:
+        if data.get(key) is None:
+            continue
+        name = key.replace("_", "-")
+        if kind == "frontend" and key in _BACK_ONLY_TIMEOUTS:
+            errs.append(
+                f"{where}.{key}: timeout {name} has no effect in a frontend; set it on the "
+                "backend or in haproxy_defaults"
+            )
+            continue
+        if kind == "backend" and key in _FRONT_ONLY_TIMEOUTS:
+            errs.append(
+                f"{where}.{key}: timeout {name} has no effect in a backend; set it on the "
+                "frontend or in haproxy_defaults"
+            )
+            continue
+        duration = _as_duration(errs, f"{where}.{key}", data[key])
+        if duration is not None:
+            out[key] = duration
+    return out
+
+
+def _condition(errs, where, value, acls):
+    """A condition written after ``if`` (or a full ``if``/``unless`` clause)."""
+    cond = _as_raw(errs, where, value, "condition")
+    if cond is None:
+        return None
+    body = re.sub(r"^(if|unless)\s+", "", cond)
+    if not body or cond in ("if", "unless"):
+        errs.append(f"{where}: {value!r} is an empty condition")
+        return None
+    if acls is not None:
+        named = re.sub(r"\{[^}]*\}", " ", body)
+        for token in named.split():
+            token = token.lstrip("!")
+            if not token or token in ("or", "||"):
+                continue
+            if token not in acls and token not in _PREDEFINED_ACLS:
+                hint = difflib.get_close_matches(token, sorted(acls) + sorted(_PREDEFINED_ACLS), 1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                errs.append(
+                    f"{where}: ACL {token!r} is not defined in this section{extra} "
+                    "(define it in acls, or write an anonymous ACL in braces: { ... })"
+                )
+    return cond
+
+
+# --------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------
+
+_GLOBAL_KEYS = (
+    "log",
+    "maxconn",
+    "user",
+    "group",
+    "daemon",
+    "master_worker",
+    "nbthread",
+    "pidfile",
+    "stats_socket",
+    "server_state_file",
+    "hard_stop_after",
+    "ssl_default_bind_ciphers",
+    "ssl_default_bind_options",
+    "tune_ssl_default_dh_param",
+    "extra",
+)
+
+
+def _log_targets(errs, where, value):
+    out = []
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with address and facility")
+            continue
+        _unknown_keys(errs, at, item, ("address", "facility", "level"))
+        for key in ("address", "facility"):
+            if item.get(key) is None:
+                errs.append(f"{at}.{key}: required")
+        address = _as_word(errs, f"{at}.address", item.get("address"), what="log target")
+        if address is not None and address.count(":") > 1:
+            errs.append(
+                f"{at}.address: {address!r}: IPv6 log targets are ambiguous with a port; "
+                "use an IPv4 address, a host name or a socket path such as /dev/log"
+            )
+            address = None
+        if address is not None and not address.startswith("/"):
+            host, _, port = (
+                address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+            )
+            if port:
+                _as_int(errs, f"{at}.address", port, 1, 65535)
+            if host not in ("stdout", "stderr") and _as_host(errs, f"{at}.address", host) is None:
+                address = None
+        facility = _as_choice(errs, f"{at}.facility", item.get("facility"), _FACILITIES)
+        level = _as_choice(errs, f"{at}.level", item.get("level"), _LEVELS)
+        if address and facility:
+            out.append(_clean({"address": address, "facility": facility, "level": level}))
+    return out
+
+
+def _stats_socket(errs, where, value):
+    data = _as_dict(errs, where, value)
+    if not data:
+        return None
+    _unknown_keys(errs, where, data, ("path", "mode", "level", "user", "group"))
+    if data.get("path") is None:
+        errs.append(f"{where}.path: required")
+    mode = data.get("mode")
+    if mode is not None and not isinstance(mode, str):
+        errs.append(
+            f"{where}.mode: {mode!r} is a number; quote the mode, like '660' (YAML reads "
+            "0660 as an octal number)"
+        )
+        mode = None
+    elif mode is not None:
+        if not _OCTAL_RE.fullmatch(mode):
+            errs.append(f"{where}.mode: {data['mode']!r} is not an octal file mode like '660'")
+            mode = None
+    return _clean(
+        {
+            "path": _as_path(errs, f"{where}.path", data.get("path")),
+            "mode": mode,
+            "level": _as_choice(errs, f"{where}.level", data.get("level"), _STATS_LEVELS),
+            "user": _as_word(errs, f"{where}.user", data.get("user"), _USER_RE, "user name"),
+            "group": _as_word(errs, f"{where}.group", data.get("group"), _USER_RE, "group name"),
+        }
+    )
+
+
+def _global(errs, warns, data):
+    var = VAR_NAMES["global"]
+    data = _as_dict(errs, var, data)
+    if data is None:
+        return {}
+    _unknown_keys(errs, var, data, _GLOBAL_KEYS)
+    options = data.get("ssl_default_bind_options")
+    if isinstance(options, (list, tuple)):
+        options = " ".join(str(o) for o in options)
+    return _clean(
+        {
+            "log": _log_targets(errs, f"{var}.log", data.get("log")),
+            "maxconn": _as_int(errs, f"{var}.maxconn", data.get("maxconn"), 1, 10000000),
+            "user": _as_word(errs, f"{var}.user", data.get("user"), _USER_RE, "user name"),
+            "group": _as_word(errs, f"{var}.group", data.get("group"), _USER_RE, "group name"),
+            "daemon": _as_bool(errs, f"{var}.daemon", data.get("daemon")),
+            "master_worker": _as_bool(errs, f"{var}.master_worker", data.get("master_worker")),
+            "nbthread": _as_int(errs, f"{var}.nbthread", data.get("nbthread"), 1, 64),
+            "pidfile": _as_path(errs, f"{var}.pidfile", data.get("pidfile")),
+            "stats_socket": _stats_socket(errs, f"{var}.stats_socket", data.get("stats_socket")),
+            "server_state_file": _as_word(
+                errs, f"{var}.server_state_file", data.get("server_state_file"), what="path"
+            ),
+            "hard_stop_after": _as_duration(
+                errs, f"{var}.hard_stop_after", data.get("hard_stop_after")
+            ),
+            "ssl_default_bind_ciphers": _as_word(
+                errs,
+                f"{var}.ssl_default_bind_ciphers",
+                data.get("ssl_default_bind_ciphers"),
+                what="cipher list",
+            ),
+            "ssl_default_bind_options": _as_raw(
+                errs, f"{var}.ssl_default_bind_options", options, "option list"
+            ),
+            "tune_ssl_default_dh_param": _as_int(
+                errs,
+                f"{var}.tune_ssl_default_dh_param",
+                data.get("tune_ssl_default_dh_param"),
+                1024,
+                16384,
+                " bits",
+            ),
+            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra")),
+        }
+    )
+
+
+_DEFAULTS_KEYS = (
+    "mode",
+    "log",
+    "retries",
+    "options",
+    "timeouts",
+    "maxconn",
+    "http_reuse",
+    "load_server_state_from_file",
+    "extra",
+)
+
+
+def _defaults(errs, warns, data):
+    var = VAR_NAMES["defaults"]
+    data = _as_dict(errs, var, data)
+    if data is None:
+        return {}
+    _unknown_keys(errs, var, data, _DEFAULTS_KEYS)
+    return _clean(
+        {
+            "mode": _as_choice(errs, f"{var}.mode", data.get("mode"), _MODES),
+            "log": _as_choice(errs, f"{var}.log", data.get("log"), ("global",)),
+            "retries": _as_int(errs, f"{var}.retries", data.get("retries"), 0, 100),
+            "options": _options(errs, warns, f"{var}.options", data.get("options")),
+            "timeouts": _timeouts(errs, f"{var}.timeouts", data.get("timeouts"), "defaults"),
+            "maxconn": _as_int(errs, f"{var}.maxconn", data.get("maxconn"), 1, 10000000),
+            "http_reuse": _as_choice(
+                errs, f"{var}.http_reuse", data.get("http_reuse"), _HTTP_REUSE
+            ),
+            "load_server_state_from_file": _as_choice(
+                errs,
+                f"{var}.load_server_state_from_file",
+                data.get("load_server_state_from_file"),
+                _STATE_FILE,
+            ),
+            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra")),
+        }
+    )
+
+
+def _userlists(errs, warns, data):
+    var = VAR_NAMES["userlists"]
+    out = []
+    seen = set()
+    for i, item in enumerate(_as_list(errs, var, data)):
+        where = _label(var, i, item)
+        name, readable = _entry(errs, where, item, ("name", "users"), seen, "userlist name")
+        if not readable:
+            continue
+        users = []
+        names = set()
+        for j, user in enumerate(_as_list(errs, f"{where}.users", item.get("users"))):
+            at = _label(f"{where}.users", j, user)
+            uname, ok = _entry(errs, at, user, ("name", "password"), names, "user name")
+            if not ok:
+                continue
+            password = _as_secret(errs, f"{at}.password", user.get("password"))
+            if uname and password:
+                if not password.startswith("$"):
+                    warns.append(
+                        f"{at}.password: not a crypt hash, so it is written as insecure-password "
+                        "in clear text; store a hash (mkpasswd -m sha-512) instead"
+                    )
+                users.append({"name": uname, "password": password})
+        if not item.get("users"):
+            errs.append(f"{where}.users: is empty; define at least one user")
+        out.append({"name": name, "users": users})
+    return out
+
+
+_COMMON_KEYS = ("name", "mode", "options", "timeouts", "extra")
+_FRONT_KEYS = (
+    "binds",
+    "acls",
+    "http_request",
+    "redirects",
+    "use_backends",
+    "default_backend",
+    "maxconn",
+)
+_BACK_KEYS = (
+    "balance",
+    "httpchk",
+    "http_check_expect",
+    "cookie",
+    "servers",
+    "http_reuse",
+)
+_KEYS = {
+    "frontends": _COMMON_KEYS + _FRONT_KEYS,
+    "backends": _COMMON_KEYS + _BACK_KEYS,
+    "listens": _COMMON_KEYS + _FRONT_KEYS + _BACK_KEYS + ("stats",),
+}
+
+
+def _binds(errs, where, value, ports_seen):
+    out = []
+    items = _as_list(errs, where, value)
+    if value is not None and not items:
+        errs.append(f"{where}: is empty; define at least one bind (address and port)")
+    for j, item in enumerate(items):
+        at = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with at least port")
+            continue
+        _unknown_keys(errs, at, item, ("address", "port", "ssl", "crt", "alpn"))
+        if item.get("port") is None:
+            errs.append(f"{at}.port: required")
+        port = _as_int(errs, f"{at}.port", item.get("port"), 1, 65535)
+        address = item.get("address")
+        if address in ("", "*", "0.0.0.0"):
+            address = None if address == "" else address
+        elif address is not None:
+            try:
+                address = str(ipaddress.ip_address(str(address).strip()))
+            except ValueError:
+                errs.append(f"{at}.address: {address!r} is not an IP address, * or empty (all)")
+                address = None
+        ssl = _as_bool(errs, f"{at}.ssl", item.get("ssl"))
+        crt = _as_path(errs, f"{at}.crt", item.get("crt"))
+        alpn = []
+        for k, proto in enumerate(_as_list(errs, f"{at}.alpn", item.get("alpn"))):
+            word = _as_word(errs, f"{at}.alpn[{k}]", proto, re.compile(r"^[A-Za-z0-9/._-]+$"))
+            if word is not None:
+                alpn.append(word)
+        if ssl and item.get("crt") is None:
+            errs.append(
+                f"{at}.crt: required with ssl (a PEM file holding the certificate and its key, "
+                "or a directory of them)"
+            )
+        if not ssl and (item.get("crt") is not None or alpn):
+            errs.append(f"{at}: crt and alpn need ssl: true")
+        if port is not None:
+            key = (address if address not in (None, "*", "0.0.0.0") else "*", port)
+            if key in ports_seen:
+                errs.append(
+                    f"{at}: {key[0]}:{port} is already bound by {ports_seen[key]}; "
+                    "two sections cannot listen on the same address and port"
+                )
+            else:
+                ports_seen[key] = where.rsplit(".", 1)[0]
+            out.append(
+                _clean({"address": address, "port": port, "ssl": ssl, "crt": crt, "alpn": alpn})
+            )
+    return out
+
+
+def _acls(errs, where, value):
+    out = []
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = _label(where, j, item)
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with name and criterion")
+            continue
+        _unknown_keys(errs, at, item, ("name", "criterion"))
+        for key in ("name", "criterion"):
+            if item.get(key) is None:
+                errs.append(f"{at}.{key}: required")
+        name = _as_word(errs, f"{at}.name", item.get("name"), _NAME_RE, "ACL name")
+        if name in _PREDEFINED_ACLS:
+            errs.append(f"{at}.name: {name!r} is an ACL HAProxy predefines; choose another name")
+            name = None
+        criterion = _as_raw(errs, f"{at}.criterion", item.get("criterion"), "criterion")
+        if name and criterion:
+            # Several lines with one name are OR-ed by HAProxy: allowed.
+            out.append({"name": name, "criterion": criterion})
+    return out
+
+
+def _http_request(errs, where, value, acls):
+    out = []
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with action, args and cond")
+            continue
+        _unknown_keys(errs, at, item, ("action", "args", "cond"))
+        if item.get("action") is None:
+            errs.append(f"{at}.action: required (for example set-header, deny, redirect)")
+        action = _as_word(errs, f"{at}.action", item.get("action"), _ACTION_RE, "action")
+        args = _as_raw(errs, f"{at}.args", item.get("args"), "value")
+        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        if action:
+            out.append(_clean({"action": action, "args": args, "cond": cond}))
+    return out
+
+
+def _redirects(errs, where, value, acls, has_ssl):
+    out = []
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with scheme, code and cond")
+            continue
+        _unknown_keys(errs, at, item, ("scheme", "code", "cond"))
+        scheme = _as_choice(errs, f"{at}.scheme", item.get("scheme", "https"), ("https", "http"))
+        code = _as_choice(errs, f"{at}.code", item.get("code", 301), _REDIRECT_CODES)
+        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        if item.get("cond") is None and has_ssl and scheme == "https":
+            errs.append(
+                f"{at}.cond: required here: this section also binds with ssl, so an "
+                "unconditional redirect to https would loop; use cond: '!{{ ssl_fc }}'"
+            )
+        if scheme and code:
+            out.append(_clean({"scheme": scheme, "code": code, "cond": cond}))
+    return out
+
+
+def _use_backends(errs, where, value, acls):
+    out = []
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with backend and cond")
+            continue
+        _unknown_keys(errs, at, item, ("backend", "cond"))
+        for key in ("backend", "cond"):
+            if item.get(key) is None:
+                errs.append(
+                    f"{at}.{key}: required"
+                    + (" (without a condition, use default_backend)" if key == "cond" else "")
+                )
+        backend = _as_word(errs, f"{at}.backend", item.get("backend"), _NAME_RE, "backend name")
+        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        if backend and cond:
+            out.append({"backend": backend, "cond": cond})
+    return out
+
+
+def _httpchk(errs, where, value):
+    data = _as_dict(errs, where, value)
+    if not data:
+        return None
+    _unknown_keys(errs, where, data, ("method", "uri", "version", "host"))
+    uri = _as_word(errs, f"{where}.uri", data.get("uri", "/"), what="URI")
+    if uri is not None and not uri.startswith("/"):
+        errs.append(f"{where}.uri: {uri!r} must start with /")
+        uri = None
+    version = _as_choice(errs, f"{where}.version", data.get("version"), _CHECK_VERSIONS, upper=True)
+    host = _as_host(errs, f"{where}.host", data.get("host"))
+    if version == "HTTP/1.1" and host is None and data.get("host") is None:
+        errs.append(f"{where}.host: required with version HTTP/1.1 (it sends a Host header)")
+    return _clean(
+        {
+            "method": _as_choice(
+                errs, f"{where}.method", data.get("method", "GET"), _CHECK_METHODS, upper=True
+            ),
+            "uri": uri,
+            "version": version,
+            "host": host,
+        }
+    )
+
+
+def _expect(errs, where, value):
+    text = _as_raw(errs, where, value, "expectation")
+    if text is None:
+        return None
+    words = text.split()
+    kind = words[1] if words[0] == "!" and len(words) > 1 else words[0]
+    if kind not in _EXPECT_KINDS or len(words) < 2:
+        errs.append(
+            f"{where}: {value!r} is not an http-check expectation (start with one of "
+            f"{', '.join(_EXPECT_KINDS)}, for example 'status 200')"
+        )
+        return None
+    return text
+
+
+def _cookie(errs, where, value):
+    data = _as_dict(errs, where, value)
+    if not data:
+        return None
+    _unknown_keys(errs, where, data, ("name", "mode", "indirect", "nocache"))
+    if data.get("name") is None:
+        errs.append(f"{where}.name: required")
+    return _clean(
+        {
+            "name": _as_word(errs, f"{where}.name", data.get("name"), _NAME_RE, "cookie name"),
+            "mode": _as_choice(errs, f"{where}.mode", data.get("mode"), _COOKIE_MODES),
+            "indirect": _as_bool(errs, f"{where}.indirect", data.get("indirect")),
+            "nocache": _as_bool(errs, f"{where}.nocache", data.get("nocache")),
+        }
+    )
+
+
+_SERVER_KEYS = (
+    "name",
+    "address",
+    "port",
+    "check",
+    "inter",
+    "rise",
+    "fall",
+    "weight",
+    "maxconn",
+    "cookie",
+    "backup",
+    "ssl",
+    "verify",
+    "ca_file",
+    "sni",
+    "check_ssl",
+)
+
+
+def _servers(errs, warns, where, value, has_cookie):
+    out = []
+    seen = set()
+    for j, item in enumerate(_as_list(errs, where, value)):
+        at = _label(where, j, item)
+        name, readable = _entry(errs, at, item, _SERVER_KEYS, seen, "server name")
+        if not readable:
+            continue
+        for key in ("address", "port"):
+            if item.get(key) is None:
+                errs.append(f"{at}.{key}: required")
+        ssl = _as_bool(errs, f"{at}.ssl", item.get("ssl"))
+        verify = _as_choice(errs, f"{at}.verify", item.get("verify"), _VERIFY)
+        ca_file = item.get("ca_file")
+        if ca_file == "@system-ca":
+            ca_file = _as_word(errs, f"{at}.ca_file", ca_file)
+        else:
+            ca_file = _as_path(errs, f"{at}.ca_file", ca_file)
+        if ssl:
+            verify = verify or "required"
+            if verify == "required" and item.get("ca_file") is None:
+                errs.append(
+                    f"{at}.ca_file: required with ssl and verify: required (the CA that signed "
+                    "the server's certificate, or @system-ca); set verify: none only if you "
+                    "accept an unauthenticated server"
+                )
+            if verify == "none":
+                warns.append(
+                    f"{at}.verify: none: the server's certificate is not checked, so anyone "
+                    "on the path can impersonate it; use verify: required with ca_file"
+                )
+        elif verify or item.get("ca_file") is not None or item.get("sni") is not None:
+            errs.append(f"{at}: verify, ca_file and sni need ssl: true")
+        cookie = _as_word(errs, f"{at}.cookie", item.get("cookie"), _NAME_RE, "cookie value")
+        if cookie and not has_cookie:
+            warns.append(
+                f"{at}.cookie: has no effect without cookie on the backend (cookie: {{name: ...}})"
+            )
+        server = {
+            "name": name,
+            "address": _as_host(errs, f"{at}.address", item.get("address")),
+            "port": _as_int(errs, f"{at}.port", item.get("port"), 1, 65535),
+            "check": _as_bool(errs, f"{at}.check", item.get("check")),
+            "inter": _as_duration(errs, f"{at}.inter", item.get("inter")),
+            "rise": _as_int(errs, f"{at}.rise", item.get("rise"), 1, 1000),
+            "fall": _as_int(errs, f"{at}.fall", item.get("fall"), 1, 1000),
+            "weight": _as_int(errs, f"{at}.weight", item.get("weight"), 0, 256),
+            "maxconn": _as_int(errs, f"{at}.maxconn", item.get("maxconn"), 1, 10000000),
+            "cookie": cookie,
+            "backup": _as_bool(errs, f"{at}.backup", item.get("backup")),
+            "ssl": ssl,
+            "verify": verify,
+            "ca_file": ca_file,
+            "sni": _as_host(errs, f"{at}.sni", item.get("sni")),
+            "check_ssl": _as_bool(errs, f"{at}.check_ssl", item.get("check_ssl")),
+        }
+        if not server["check"] and any(
+            server[k] is not None for k in ("inter", "rise", "fall", "check_ssl")
+        ):
+            errs.append(f"{at}: inter, rise, fall and check_ssl need check: true")
+        out.append(_clean(server))
+    return out
+
+
+def _stats(errs, warns, where, value, acls):
+    data = _as_dict(errs, where, value)
+    if not data:
+        return None
+    _unknown_keys(
+        errs,
+        where,
+        data,
+        ("enable", "uri", "realm", "refresh", "hide_version", "auth", "admin_cond"),
+    )
+    uri = _as_word(errs, f"{where}.uri", data.get("uri"), what="URI")
+    if uri is not None and not uri.startswith("/"):
+        errs.append(f"{where}.uri: {uri!r} must start with /")
+        uri = None
+    realm = _as_raw(errs, f"{where}.realm", data.get("realm"), "realm")
+    if realm is not None and re.search(r"[\"'\\]", realm):
+        errs.append(f"{where}.realm: may not contain quotes or backslashes")
+        realm = None
+    auth = []
+    users = set()
+    for j, item in enumerate(_as_list(errs, f"{where}.auth", data.get("auth"))):
+        at = _label(f"{where}.auth", j, item, "user")
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with user and password")
+            continue
+        _unknown_keys(errs, at, item, ("user", "password"))
+        if item.get("user") is None:
+            errs.append(f"{at}.user: required")
+        user = _as_word(errs, f"{at}.user", item.get("user"), re.compile(r"^[^:]+$"), "user name")
+        if user in users:
+            errs.append(f"{at}.user: {user!r} is listed twice")
+        users.add(user)
+        password = _as_secret(errs, f"{at}.password", item.get("password"))
+        if user and password:
+            auth.append({"user": user, "password": password})
+    admin = _condition(errs, f"{where}.admin_cond", data.get("admin_cond"), acls)
+    enable = _as_bool(errs, f"{where}.enable", data.get("enable", True))
+    if enable is False and any(data.get(k) is not None for k in data if k != "enable"):
+        errs.append(
+            f"{where}.enable: false, but any other stats setting turns the page on in "
+            "HAProxy; remove them or remove the stats block"
+        )
+    if admin is not None and re.sub(r"^if\s+", "", admin) == "TRUE":
+        warns.append(
+            f"{where}.admin_cond: TRUE lets anyone who reaches the page set servers to "
+            "MAINT or DRAIN; restrict it (LOCALHOST, or {{ src 10.0.0.0/8 }})"
+        )
+    if enable and not auth and data.get("auth") is None:
+        warns.append(
+            f"{where}.auth: not set, so the statistics page is open to anyone who reaches "
+            "the port; add auth or restrict the port in the firewall"
+        )
+    return _clean(
+        {
+            "enable": enable,
+            "uri": uri,
+            "realm": realm,
+            "refresh": _as_duration(errs, f"{where}.refresh", data.get("refresh")),
+            "hide_version": _as_bool(errs, f"{where}.hide_version", data.get("hide_version")),
+            "auth": auth,
+            "admin_cond": admin,
+        }
+    )
+
+
+def _proxies(errs, warns, section, data, ports_seen):
+    var = VAR_NAMES[section]
+    kind = section[:-1]
+    out = []
+    seen = set()
+    for i, item in enumerate(_as_list(errs, var, data)):
+        where = _label(var, i, item)
+        name, readable = _entry(errs, where, item, _KEYS[section], seen, f"{kind} name")
+        if not readable:
+            continue
+        proxy = {
+            "name": name,
+            "mode": _as_choice(errs, f"{where}.mode", item.get("mode"), _MODES),
+        }
+        if kind in ("frontend", "listen"):
+            if item.get("binds") is None:
+                errs.append(f"{where}.binds: required (at least one address and port)")
+            binds = _binds(errs, f"{where}.binds", item.get("binds"), ports_seen)
+            acls = _acls(errs, f"{where}.acls", item.get("acls"))
+            names = {a["name"] for a in acls}
+            has_ssl = any(b.get("ssl") for b in binds)
+            proxy.update(
+                binds=binds,
+                maxconn=_as_int(errs, f"{where}.maxconn", item.get("maxconn"), 1, 10000000),
+                acls=acls,
+                redirects=_redirects(
+                    errs, f"{where}.redirects", item.get("redirects"), names, has_ssl
+                ),
+                http_request=_http_request(
+                    errs, f"{where}.http_request", item.get("http_request"), names
+                ),
+                use_backends=_use_backends(
+                    errs, f"{where}.use_backends", item.get("use_backends"), names
+                ),
+                default_backend=_as_word(
+                    errs,
+                    f"{where}.default_backend",
+                    item.get("default_backend"),
+                    _NAME_RE,
+                    "backend name",
+                ),
+            )
+        if kind == "listen":
+            proxy["stats"] = _stats(errs, warns, f"{where}.stats", item.get("stats"), names)
+        if kind in ("backend", "listen"):
+            cookie = _cookie(errs, f"{where}.cookie", item.get("cookie"))
+            proxy.update(
+                balance=_as_choice(errs, f"{where}.balance", item.get("balance"), _BALANCE),
+                httpchk=_httpchk(errs, f"{where}.httpchk", item.get("httpchk")),
+                http_check_expect=_expect(
+                    errs, f"{where}.http_check_expect", item.get("http_check_expect")
+                ),
+                cookie=cookie,
+                servers=_servers(
+                    errs, warns, f"{where}.servers", item.get("servers"), bool(cookie)
+                ),
+                http_reuse=_as_choice(
+                    errs, f"{where}.http_reuse", item.get("http_reuse"), _HTTP_REUSE
+                ),
+            )
+            if proxy["http_check_expect"] and not proxy["httpchk"]:
+                errs.append(f"{where}.http_check_expect: needs httpchk")
+        proxy["options"] = _options(errs, warns, f"{where}.options", item.get("options"))
+        proxy["timeouts"] = _timeouts(errs, f"{where}.timeouts", item.get("timeouts"), kind)
+        proxy["extra"] = _extra(errs, warns, f"{where}.extra", item.get("extra"))
+        out.append(_clean(proxy))
+    return out
+
+
+def _timeout_warnings(warns, config):
+    """HAProxy starts without these timeouts, but warns and never expires idle connections."""
+    inherited = config["defaults"].get("timeouts", {})
+    needs = {
+        "frontends": ("client",),
+        "listens": ("client", "connect", "server"),
+        "backends": ("connect", "server"),
+    }
+    for section, keys in needs.items():
+        for proxy in config[section]:
+            missing = [k for k in keys if k not in proxy.get("timeouts", {}) and k not in inherited]
+            if missing:
+                names = ", ".join(f"timeout {k}" for k in missing)
+                warns.append(
+                    f"{VAR_NAMES[section]}[{proxy.get('name')}].timeouts: no {names} here or in "
+                    "haproxy_defaults.timeouts; HAProxy then waits forever on idle connections"
+                )
+
+
+def _cross_checks(errs, config):
+    default_mode = config["defaults"].get("mode", "tcp")
+    targets = {}
+    for section in ("backends", "listens"):
+        for proxy in config[section]:
+            if proxy.get("name") is not None:
+                targets.setdefault(proxy["name"], (section, proxy))
+    # frontend+listen and backend+listen share HAProxy's proxy namespace.
+    for section, other in (("frontends", "listens"), ("backends", "listens")):
+        names = {p.get("name") for p in config[other]}
+        for proxy in config[section]:
+            if proxy.get("name") is not None and proxy["name"] in names:
+                errs.append(
+                    f"{VAR_NAMES[section]}[{proxy['name']}].name: {proxy['name']!r} is also the "
+                    f"name of a listen section ({VAR_NAMES[other]}); HAProxy proxy names must "
+                    "be unique"
+                )
+    for section in ("frontends", "listens"):
+        for proxy in config[section]:
+            where = f"{VAR_NAMES[section]}[{proxy.get('name')}]"
+            mode = proxy.get("mode", default_mode)
+            refs = [
+                (f"{where}.use_backends[{j}].backend", u["backend"])
+                for j, u in enumerate(proxy.get("use_backends", []))
+            ]
+            if proxy.get("default_backend"):
+                refs.append((f"{where}.default_backend", proxy["default_backend"]))
+            for at, ref in refs:
+                if ref not in targets:
+                    hint = difflib.get_close_matches(ref, sorted(targets), n=1)
+                    extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                    errs.append(
+                        f"{at}: {ref!r} is not defined in haproxy_backends or "
+                        f"haproxy_listens{extra}"
+                    )
+                    continue
+                target_mode = targets[ref][1].get("mode", default_mode)
+                if target_mode != mode:
+                    errs.append(
+                        f"{at}: {ref!r} runs in mode {target_mode} but this section in mode "
+                        f"{mode}; HAProxy refuses to mix them"
+                    )
+            if mode != "http":
+                for key in ("redirects", "http_request", "stats"):
+                    if proxy.get(key):
+                        errs.append(
+                            f"{where}.{key}: needs mode http (this section runs in mode {mode})"
+                        )
+
+
+def normalize(data):
+    """Check ``data`` and return ``(config, warnings)``: the clean configuration
+    (a new dict) and the messages about accepted but risky settings.
+
+    Raises :class:`HAProxyConfigError` listing every problem.
+    """
+    if not isinstance(data, dict):
+        raise HAProxyConfigError(
+            [f"haproxy configuration: expected a mapping, got {type(data).__name__}"]
+        )
+    errs = []
+    warns = []
+    for key in data:
+        if key not in VAR_NAMES:
+            hint = difflib.get_close_matches(str(key), list(VAR_NAMES), n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            errs.append(f"haproxy configuration: unknown section {key!r}{extra}")
+    ports_seen = {}
+    config = {
+        "global": _global(errs, warns, data.get("global")),
+        "defaults": _defaults(errs, warns, data.get("defaults")),
+        "userlists": _userlists(errs, warns, data.get("userlists")),
+        "frontends": _proxies(errs, warns, "frontends", data.get("frontends"), ports_seen),
+        "listens": _proxies(errs, warns, "listens", data.get("listens"), ports_seen),
+        "backends": _proxies(errs, warns, "backends", data.get("backends"), ports_seen),
+    }
+    _cross_checks(errs, config)
+    if errs:
+        raise HAProxyConfigError(errs)
+    _timeout_warnings(warns, config)
+    return config, warns
+
+
+# --------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------
+
+_IND = "    "
+
+
+def _address(host, port):
+    return f"{host}:{port}" if host else f":{port}"
+
+
+def _cond_text(cond):
+    return cond if re.match(r"^(if|unless)\s", cond) else f"if {cond}"
+
+
+def _global_lines(gl):
+    body = []
+    for target in gl.get("log", []):
+        level = f" {target['level']}" if target.get("level") else ""
+        body.append(f"log {target['address']} {target['facility']}{level}")
+    for key in ("pidfile", "maxconn", "user", "group"):
+        if gl.get(key) is not None:
+            body.append(f"{key} {gl[key]}")
+    if gl.get("daemon"):
+        body.append("daemon")
+    if gl.get("master_worker"):
+        body.append("master-worker")
+    if gl.get("nbthread") is not None:
+        body.append(f"nbthread {gl['nbthread']}")
+    sock = gl.get("stats_socket")
+    if sock:
+        text = f"stats socket {sock['path']}"
+        for key in ("mode", "level", "user", "group"):
+            if sock.get(key):
+                text += f" {key} {sock[key]}"
+        body.append(text)
+    for key in (
+        "server_state_file",
+        "hard_stop_after",
+        "ssl_default_bind_ciphers",
+        "ssl_default_bind_options",
+    ):
+        if gl.get(key) is not None:
+            body.append(f"{key.replace('_', '-')} {gl[key]}")
+    if gl.get("tune_ssl_default_dh_param") is not None:
+        body.append(f"tune.ssl.default-dh-param {gl['tune_ssl_default_dh_param']}")
+    return body + list(gl.get("extra", []))
+
+
+def _common_head(proxy):
+    body = []
+    if proxy.get("mode"):
+        body.append(f"mode {proxy['mode']}")
+    if proxy.get("log"):
+        body.append(f"log {proxy['log']}")
+    return body
+
+
+def _common_tail(proxy):
+    body = []
+    if proxy.get("retries") is not None:
+        body.append(f"retries {proxy['retries']}")
+    body += [f"option {opt}" for opt in proxy.get("options", [])]
+    for key in _TIMEOUTS:
+        if key in proxy.get("timeouts", {}):
+            body.append(f"timeout {key.replace('_', '-')} {proxy['timeouts'][key]}")
+    if proxy.get("maxconn") is not None:
+        body.append(f"maxconn {proxy['maxconn']}")
+    if proxy.get("http_reuse"):
+        body.append(f"http-reuse {proxy['http_reuse']}")
+    if proxy.get("load_server_state_from_file"):
+        body.append(f"load-server-state-from-file {proxy['load_server_state_from_file']}")
+    return body
+
+
+def _front_lines(proxy):
+    body = []
+    for bind in proxy.get("binds", []):
+        text = f"bind {_address(bind.get('address'), bind['port'])}"
+        if bind.get("ssl"):
+            text += f" ssl crt {bind['crt']}"
+            if bind.get("alpn"):
+                text += f" alpn {','.join(bind['alpn'])}"
+        body.append(text)
+    return body
+
+
+def _rules_lines(proxy):
+    body = [f"acl {a['name']} {a['criterion']}" for a in proxy.get("acls", [])]
+    for redirect in proxy.get("redirects", []):
+        text = f"http-request redirect scheme {redirect['scheme']} code {redirect['code']}"
+        if redirect.get("cond"):
+            text += f" {_cond_text(redirect['cond'])}"
+        body.append(text)
+    for rule in proxy.get("http_request", []):
+        text = f"http-request {rule['action']}"
+        if rule.get("args"):
+            text += f" {rule['args']}"
+        if rule.get("cond"):
+            text += f" {_cond_text(rule['cond'])}"
+        body.append(text)
+    for use in proxy.get("use_backends", []):
+        body.append(f"use_backend {use['backend']} {_cond_text(use['cond'])}")
+    if proxy.get("default_backend"):
+        body.append(f"default_backend {proxy['default_backend']}")
+    return body
+
+
+def _stats_lines(stats):
+    if not stats:
+        return []
+    body = []
+    if stats.get("enable"):
+        body.append("stats enable")
+    if stats.get("uri"):
+        body.append(f"stats uri {stats['uri']}")
+    if stats.get("realm"):
+        body.append("stats realm " + stats["realm"].replace(" ", "\\ "))
+    if stats.get("refresh") is not None:
+        body.append(f"stats refresh {stats['refresh']}")
+    if stats.get("hide_version"):
+        body.append("stats hide-version")
+    body += [f"stats auth {a['user']}:{a['password']}" for a in stats.get("auth", [])]
+    if stats.get("admin_cond"):
+        body.append(f"stats admin {_cond_text(stats['admin_cond'])}")
+    return body
+
+
+def _back_lines(proxy):
+    body = []
+    if proxy.get("balance"):
+        body.append(f"balance {proxy['balance']}")
+    chk = proxy.get("httpchk")
+    if chk:
+        body.append("option httpchk")
+        text = f"http-check send meth {chk['method']} uri {chk['uri']}"
+        if chk.get("version"):
+            text += f" ver {chk['version']}"
+        if chk.get("host"):
+            text += f" hdr Host {chk['host']}"
+        body.append(text)
+    if proxy.get("http_check_expect"):
+        body.append(f"http-check expect {proxy['http_check_expect']}")
+    cookie = proxy.get("cookie")
+    if cookie:
+        text = f"cookie {cookie['name']}"
+        if cookie.get("mode"):
+            text += f" {cookie['mode']}"
+        for flag in ("indirect", "nocache"):
+            if cookie.get(flag):
+                text += f" {flag}"
+        body.append(text)
+    return body
+
+
+def _server_lines(proxy):
+    body = []
+    for srv in proxy.get("servers", []):
+        text = f"server {srv['name']} {_address(srv['address'], srv['port'])}"
+        if srv.get("check"):
+            text += " check"
+        for key in ("inter", "rise", "fall", "weight", "maxconn", "cookie"):
+            if srv.get(key) is not None:
+                text += f" {key} {srv[key]}"
+        if srv.get("backup"):
+            text += " backup"
+        if srv.get("ssl"):
+            text += f" ssl verify {srv['verify']}"
+            if srv.get("ca_file"):
+                text += f" ca-file {srv['ca_file']}"
+            if srv.get("sni"):
+                text += f" sni str({srv['sni']})"
+        if srv.get("check_ssl"):
+            text += " check-ssl"
+        body.append(text)
+    return body
+
+
+def _section(lines, title, body):
+    lines.append("")
+    lines.append(title)
+    lines.extend(f"{_IND}{line}" for line in body)
+
+
+def render(data, normalized=False):
+    """Return haproxy.cfg text for ``data`` (checked first unless ``normalized``)."""
+    config = data if normalized else normalize(data)[0]
+    lines = [HEADER.rstrip("\n")]
+    body = _global_lines(config.get("global", {}))
+    if body:
+        _section(lines, "global", body)
+    defaults = config.get("defaults", {})
+    body = _common_head(defaults) + _common_tail(defaults) + list(defaults.get("extra", []))
+    if body:
+        _section(lines, "defaults", body)
+    for userlist in config.get("userlists", []):
+        body = []
+        for user in userlist["users"]:
+            kind = "password" if user["password"].startswith("$") else "insecure-password"
+            body.append(f"user {user['name']} {kind} {user['password']}")
+        _section(lines, f"userlist {userlist['name']}", body)
+    for proxy in config.get("frontends", []):
+        body = (
+            _common_head(proxy)
+            + _front_lines(proxy)
+            + _common_tail(proxy)
+            + _rules_lines(proxy)
+            + list(proxy.get("extra", []))
+        )
+        _section(lines, f"frontend {proxy['name']}", body)
+    for proxy in config.get("listens", []):
+        body = (
+            _common_head(proxy)
+            + _front_lines(proxy)
+            + _stats_lines(proxy.get("stats"))
+            + _back_lines(proxy)
+            + _common_tail(proxy)
+            + _rules_lines(proxy)
+            + _server_lines(proxy)
+            + list(proxy.get("extra", []))
+        )
+        _section(lines, f"listen {proxy['name']}", body)
+    for proxy in config.get("backends", []):
+        body = (
+            _common_head(proxy)
+            + _back_lines(proxy)
+            + _common_tail(proxy)
+            + _server_lines(proxy)
+            + list(proxy.get("extra", []))
+        )
+        _section(lines, f"backend {proxy['name']}", body)
+    return "\n".join(lines) + "\n"
+
+
+_STATS_AUTH_RE = re.compile(r"^(\s*stats\s+auth\s+[^:\s]+:)\S+", re.MULTILINE)
+_USER_PASS_RE = re.compile(r"^(\s*user\s+\S+\s+(?:insecure-)?password\s+)\S+", re.MULTILINE)
+
+
+def redact(text):
+    """Hide stats and userlist passwords in haproxy.cfg text (for diffs and messages)."""
+    if not text:
+        return text
+    text = _STATS_AUTH_RE.sub(lambda m: m.group(1) + REDACTED, text)
+    return _USER_PASS_RE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def secrets(config):
+    """The secret strings of a configuration (raw or normalized), for no_log handling."""
+    found = []
+    config = config if isinstance(config, dict) else {}
+
+    def add(value):
+        if isinstance(value, str) and value and value not in found:
+            found.append(value)
+
+    for listen in config.get("listens") or []:
+        stats = listen.get("stats") if isinstance(listen, dict) else None
+        for auth in (stats.get("auth") or []) if isinstance(stats, dict) else []:
+            if isinstance(auth, dict):
+                add(auth.get("password"))
+    for userlist in config.get("userlists") or []:
+        for user in (userlist.get("users") or []) if isinstance(userlist, dict) else []:
+            if isinstance(user, dict):
+                add(user.get("password"))
+    return found
