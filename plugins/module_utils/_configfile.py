@@ -59,3 +59,87 @@ def write_checked(module, dest, text, validate=None, backup=True):
         if os.path.exists(tmp):
             os.unlink(tmp)
     return result
+
+
+def checker_binary(module, option, name, enabled, package):
+    """The path of the daemon's own checker, or None when checking is off.
+
+    Missing: a warning in check mode (the role may install it later in the
+    same run), otherwise a failure naming the option.
+    """
+    if not enabled:
+        return None
+    binary = module.get_bin_path(name)
+    if binary is None:
+        if module.check_mode:
+            module.warn(f"{package} is not installed yet: its config test is skipped in check mode")
+        else:
+            module.fail_json(
+                msg=f"{option}: {name} not found; install {package} first, or set validate: false"
+            )
+    return binary
+
+
+def ensure_config(module, text, redact, validator=None, result=None):
+    """Make the module's ``dest`` hold ``text`` and exit the module.
+
+    Compares with the current file, adds a diff with secrets hidden by
+    ``redact``, stops in check mode, otherwise writes through ``validator``
+    (see write_checked) and fixes owner, group and mode. Reads dest, backup,
+    owner, group and mode from the module's parameters (see file_options).
+    """
+    params = module.params
+    dest, backup = params["dest"], params["backup"]
+    file_mode = {k: params[k] for k in ("owner", "group", "mode")}
+    result = dict(result or {})
+    try:
+        before = read_text(dest)
+    except ConfigFileError as exc:
+        module.fail_json(msg=f"dest: {exc}")
+    changed = before != text
+    result.update(changed=changed, dest=dest)
+    if module._diff and changed:
+        result["diff"] = {
+            "before": redact(before or ""),
+            "after": redact(text),
+            "before_header": dest if before is not None else "(absent)",
+            "after_header": dest,
+        }
+    file_args = module.load_file_common_arguments(dict(file_mode, path=dest))
+    if module.check_mode:
+        if before is not None and not changed:
+            result["changed"] = module.set_fs_attributes_if_different(file_args, False)
+        module.exit_json(**result)
+    if changed:
+        try:
+            result.update(
+                write_checked(
+                    module, dest, text, validate=validator, backup=backup and before is not None
+                )
+            )
+        except ConfigFileError as exc:
+            module.fail_json(msg=str(exc))
+    result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+    module.exit_json(**result)
+
+
+def strip_none(value):
+    """Ansible fills absent sub-options with None; the config models treat None as absent."""
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value]
+    return value
+
+
+def file_options(dest, checker_option, checker):
+    """The argument_spec entries every config-writing module shares."""
+    return {
+        "dest": {"type": "path", "default": dest},
+        "backup": {"type": "bool", "default": True},
+        "validate": {"type": "bool", "default": True},
+        checker_option: {"type": "str", "default": checker},
+        "owner": {"type": "str", "default": "root"},
+        "group": {"type": "str", "default": "root"},
+        "mode": {"type": "raw", "default": "0640"},
+    }

@@ -51,10 +51,6 @@ options:
     description: Path of the configuration file.
     type: path
     default: /etc/keepalived/keepalived.conf
-  backup:
-    description: Keep a timestamped copy of the old file when it changes.
-    type: bool
-    default: true
   validate:
     description:
       - Run C(keepalived --config-test) on the new file before it is put in place.
@@ -73,23 +69,8 @@ options:
     description: The keepalived binary used for the check.
     type: str
     default: keepalived
-  owner:
-    description: Owner of O(dest).
-    type: str
-    default: root
-  group:
-    description: Group of O(dest).
-    type: str
-    default: root
-  mode:
-    description: Mode of O(dest). It holds the VRRP password, so it is not world-readable by default.
-    type: raw
-    default: "0640"
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
+extends_documentation_fragment:
+  - halb.cluster.config_file
 """
 
 EXAMPLES = r"""
@@ -138,10 +119,6 @@ instances:
   returned: always
   type: list
   elements: dict
-warnings_count:
-  description: Number of warnings issued.
-  returned: always
-  type: int
 """
 
 import os
@@ -149,9 +126,10 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
-    ConfigFileError,
-    read_text,
-    write_checked,
+    checker_binary,
+    ensure_config,
+    file_options,
+    strip_none,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     _INSTANCE_KEYS,
@@ -181,24 +159,9 @@ def _argument_spec():
                 "sync_groups": {"type": "list", "elements": "dict"},
             },
         },
-        "dest": {"type": "path", "default": "/etc/keepalived/keepalived.conf"},
-        "backup": {"type": "bool", "default": True},
-        "validate": {"type": "bool", "default": True},
         "check_scripts": {"type": "bool", "default": True},
-        "keepalived_bin": {"type": "str", "default": "keepalived"},
-        "owner": {"type": "str", "default": "root"},
-        "group": {"type": "str", "default": "root"},
-        "mode": {"type": "raw", "default": "0640"},
+        **file_options("/etc/keepalived/keepalived.conf", "keepalived_bin", "keepalived"),
     }
-
-
-def _strip_none(value):
-    """Ansible fills absent sub-options with None; the model treats None as absent."""
-    if isinstance(value, dict):
-        return {k: _strip_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_none(v) for v in value]
-    return value
 
 
 # keepalived 2.2.7 (Debian 12) ends `--config-test` with SIGTERM to itself
@@ -229,7 +192,7 @@ def main():
     module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
     params = module.params
     dest = params["dest"]
-    data = _strip_none(params["config"])
+    data = strip_none(params["config"])
 
     try:
         config = normalize(data)
@@ -249,78 +212,36 @@ def main():
         elif missing:
             module.fail_json(msg="\n".join(missing), errors=missing)
 
-    try:
-        before = read_text(dest)
-    except ConfigFileError as exc:
-        module.fail_json(msg=f"dest: {exc}")
-    content_changed = before != text
-
-    result = {
-        "changed": content_changed,
-        "dest": dest,
-        "instances": [
-            {
-                "name": i["name"],
-                "state": i["state"],
-                "priority": i["priority"],
-                "virtual_router_id": i["virtual_router_id"],
-                "interface": i["interface"],
-            }
-            for i in config["instances"]
-        ],
-    }
-    if module._diff and content_changed:
-        result["diff"] = {
-            "before": redact(before or ""),
-            "after": redact(text),
-            "before_header": dest if before is not None else "(absent)",
-            "after_header": dest,
-        }
-
-    binary = module.get_bin_path(params["keepalived_bin"]) if params["validate"] else None
-    if params["validate"] and binary is None:
-        if module.check_mode:
-            module.warn("keepalived is not installed yet: the config test is skipped in check mode")
-        else:
-            module.fail_json(
-                msg=f"keepalived_bin: {params['keepalived_bin']} not found; install keepalived "
-                "first, or set validate: false"
-            )
-
-    file_args = module.load_file_common_arguments(
-        {"path": dest, "owner": params["owner"], "group": params["group"], "mode": params["mode"]}
+    binary = checker_binary(
+        module, "keepalived_bin", params["keepalived_bin"], params["validate"], "keepalived"
     )
 
-    if module.check_mode:
-        if before is not None and not content_changed:
-            result["changed"] = module.set_fs_attributes_if_different(file_args, False)
-        module.exit_json(**result)
+    def config_test(path):
+        rc, output = _config_test(module, binary, path, hidden)
+        if config_test_passed(rc, output):
+            return None
+        return (
+            f"keepalived --config-test rejected the new configuration (rc={rc}); "
+            f"{dest} was not changed:\n{output}"
+        )
 
-    if content_changed:
-
-        def config_test(path):
-            rc, output = _config_test(module, binary, path, hidden)
-            if config_test_passed(rc, output):
-                return None
-            return (
-                f"keepalived --config-test rejected the new configuration (rc={rc}); "
-                f"{dest} was not changed:\n{output}"
-            )
-
-        try:
-            result.update(
-                write_checked(
-                    module,
-                    dest,
-                    text,
-                    validate=config_test if binary else None,
-                    backup=params["backup"] and before is not None,
-                )
-            )
-        except ConfigFileError as exc:
-            module.fail_json(msg=str(exc))
-    result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-    module.exit_json(**result)
+    instances = [
+        {
+            "name": i["name"],
+            "state": i["state"],
+            "priority": i["priority"],
+            "virtual_router_id": i["virtual_router_id"],
+            "interface": i["interface"],
+        }
+        for i in config["instances"]
+    ]
+    ensure_config(
+        module,
+        text,
+        redact,
+        validator=config_test if binary else None,
+        result={"instances": instances},
+    )
 
 
 if __name__ == "__main__":

@@ -6,38 +6,25 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import pathlib
 import stat
-import subprocess
-import sys
 
 import pytest
 
 from ..module_utils.cases import base
+from .runner import fake_checker, run_module
 
-MODULE = (
-    pathlib.Path(__file__).resolve().parents[4] / "plugins" / "modules" / "keepalived_config.py"
-)
 PASSWORD = "s3cr3tXY"
 
 
 @pytest.fixture
 def env(tmp_path):
-    """A fake keepalived (exit code from $FAKE_RC) and scripts the config runs."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    fake = bindir / "keepalived"
-    fake.write_text(
-        "#!/bin/sh\n"
-        'echo "$@" >> "$FAKE_LOG"\n'
-        'if [ -n "$FAKE_SAY" ]; then echo "$FAKE_SAY" >&2; fi\n'
-        'if [ "${FAKE_RC:-0}" != 0 ]; then echo "(Line 12) near auth_pass $FAKE_PASSWORD" >&2; fi\n'
-        'if [ -n "$FAKE_TERM" ]; then kill -TERM $$; fi\n'
-        'exit "${FAKE_RC:-0}"\n'
-    )
-    fake.chmod(0o755)
-    return {"bin": str(fake), "log": tmp_path / "calls.log", "dir": tmp_path}
+    """A stand-in keepalived (see runner.fake_checker)."""
+    return {
+        "bin": fake_checker(tmp_path, "keepalived"),
+        "log": tmp_path / "calls.log",
+        "dir": tmp_path,
+    }
 
 
 def config_with_scripts(tmp_path):
@@ -51,37 +38,20 @@ def config_with_scripts(tmp_path):
 
 def run(env, config, check_mode=False, diff=True, fake_rc=0, fake_env=None, **options):
     dest = options.pop("dest", str(env["dir"] / "etc" / "keepalived.conf"))
-    args = {
-        "config": config,
-        "dest": dest,
-        "keepalived_bin": env["bin"],
-        "_ansible_check_mode": check_mode,
-        "_ansible_diff": diff,
-        "_ansible_tmpdir": str(env["dir"]),
-        "_ansible_remote_tmp": str(env["dir"]),
-        "_ansible_keep_remote_files": False,
-    }
-    args.update(options)
-    argsfile = env["dir"] / "args.json"
-    argsfile.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    pythonpath = os.pathsep.join(p for p in sys.path if p)
-    proc = subprocess.run(
-        [sys.executable, str(MODULE), str(argsfile)],
-        capture_output=True,
-        text=True,
+    args = {"config": config, "dest": dest, "keepalived_bin": env["bin"], **options}
+    result = run_module(
+        "keepalived_config",
+        args,
+        env["dir"],
+        check_mode=check_mode,
+        diff=diff,
         env={
-            **os.environ,
-            "PYTHONPATH": pythonpath,
             "FAKE_RC": str(fake_rc),
             "FAKE_LOG": str(env["log"]),
             "FAKE_PASSWORD": PASSWORD,
             **(fake_env or {}),
         },
-        timeout=60,
-        check=False,
     )
-    result = json.loads(proc.stdout)
-    result["_raw"] = proc.stdout + proc.stderr
     return result, pathlib.Path(dest)
 
 

@@ -1,0 +1,34 @@
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options of the modules that write a daemon's configuration file
+    (module_utils/_configfile.py: file_options)."""
+
+    DOCUMENTATION = r"""
+options:
+  backup:
+    description: Keep a timestamped copy of the old file when it changes.
+    type: bool
+    default: true
+  owner:
+    description: Owner of O(dest).
+    type: str
+    default: root
+  group:
+    description: Group of O(dest).
+    type: str
+    default: root
+  mode:
+    description: Mode of O(dest). It may hold passwords, so it is not world-readable by default.
+    type: raw
+    default: "0640"
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
