@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -10,7 +11,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def _collection_path():
-    base = os.path.join(tempfile.gettempdir(), f"halb-unit-{os.getuid()}")
+    # One link per checkout, so that two checkouts never import each other's code.
+    tag = hashlib.sha256(ROOT.encode()).hexdigest()[:12]
+    base = os.path.join(tempfile.gettempdir(), f"halb-unit-{os.getuid()}-{tag}")
     link = os.path.join(base, "ansible_collections", "halb", "cluster")
     os.makedirs(os.path.dirname(link), exist_ok=True)
     if os.path.realpath(link) != ROOT:
