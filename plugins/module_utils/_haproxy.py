@@ -43,7 +43,6 @@ variable they are about, for example
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 
@@ -53,10 +52,12 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_dict as _as_dict,
     as_int as _as_int,
     as_list as _as_list,
+    did_you_mean,
     entry as _named_entry,
     is_int as _is_int,
     label as _label,
     unknown_keys,
+    unknown_sections,
 )
 
 __all__ = [
@@ -403,10 +404,9 @@ def _options(errs, warns, where, value):
             errs.append(f"{at}: option {opt} {_REMOVED_OPTIONS[opt]}")
             continue
         if opt not in _OPTIONS:
-            hint = difflib.get_close_matches(opt, _OPTIONS, n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
             errs.append(
-                f"{at}: unknown option {opt!r}{extra} (allowed: {', '.join(_OPTIONS)}; "
+                f"{at}: unknown option {opt!r}{did_you_mean(opt, _OPTIONS)} "
+                f"(allowed: {', '.join(_OPTIONS)}; "
                 "write others in extra)"
             )
             continue
@@ -463,8 +463,7 @@ def _condition(errs, where, value, acls):
             if not token or token in ("or", "||"):
                 continue
             if token not in acls and token not in _PREDEFINED_ACLS:
-                hint = difflib.get_close_matches(token, sorted(acls) + sorted(_PREDEFINED_ACLS), 1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                extra = did_you_mean(token, sorted(acls) + sorted(_PREDEFINED_ACLS))
                 errs.append(
                     f"{where}: ACL {token!r} is not defined in this section{extra} "
                     "(define it in acls, or write an anonymous ACL in braces: { ... })"
@@ -1158,11 +1157,9 @@ def _cross_checks(errs, config):
                 refs.append((f"{where}.default_backend", proxy["default_backend"]))
             for at, ref in refs:
                 if ref not in targets:
-                    hint = difflib.get_close_matches(ref, sorted(targets), n=1)
-                    extra = f"; did you mean {hint[0]!r}?" if hint else ""
                     errs.append(
                         f"{at}: {ref!r} is not defined in haproxy_backends or "
-                        f"haproxy_listens{extra}"
+                        f"haproxy_listens{did_you_mean(ref, sorted(targets))}"
                     )
                     continue
                 target_mode = targets[ref][1].get("mode", default_mode)
@@ -1191,11 +1188,7 @@ def normalize(data):
         )
     errs = []
     warns = []
-    for key in data:
-        if key not in VAR_NAMES:
-            hint = difflib.get_close_matches(str(key), list(VAR_NAMES), n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            errs.append(f"haproxy configuration: unknown section {key!r}{extra}")
+    unknown_sections(errs, "haproxy configuration", data, VAR_NAMES)
     ports_seen = {}
     config = {
         "global": _global(errs, warns, data.get("global")),

@@ -30,7 +30,6 @@ whose messages each start with the variable they are about, for example
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 
@@ -44,6 +43,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     entry as _named_entry,
     label as _label,
     unknown_keys as _unknown_keys,
+    unknown_sections,
 )
 
 __all__ = [
@@ -660,11 +660,7 @@ def normalize(data):
         raise KeepalivedConfigError(
             [f"keepalived configuration: expected a mapping, got {type(data).__name__}"]
         )
-    for key in data:
-        if key not in VAR_NAMES:
-            hint = difflib.get_close_matches(str(key), list(VAR_NAMES), n=1)
-            extra = f"; did you mean {hint[0]!r}?" if hint else ""
-            errs.append(f"keepalived configuration: unknown section {key!r}{extra}")
+    unknown_sections(errs, "keepalived configuration", data, VAR_NAMES)
     global_defs = _global_defs(errs, data.get("global_defs"))
     config = {
         "global_defs": global_defs,

@@ -102,6 +102,19 @@ def as_dict(errs, where, value):
     return value
 
 
+def did_you_mean(word, candidates):
+    """``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
+    hint = difflib.get_close_matches(str(word), list(candidates), n=1)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+def unknown_sections(errs, what, data, sections):
+    """Report top-level keys of ``data`` outside ``sections`` (named in ``what``)."""
+    for key in data:
+        if key not in sections:
+            errs.append(f"{what}: unknown section {key!r}{did_you_mean(key, sections)}")
+
+
 def unknown_keys(errs, where, item, allowed, removed=None):
     """Report keys outside ``allowed``, with a did-you-mean; ``removed`` maps
     keys the daemon no longer knows to the message that names their successor."""
@@ -111,9 +124,10 @@ def unknown_keys(errs, where, item, allowed, removed=None):
         if removed and key in removed:
             errs.append(f"{where}.{key}: {key} {removed[key]}")
             continue
-        hint = difflib.get_close_matches(str(key), allowed, n=1)
-        extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        errs.append(f"{where}: unknown key {key!r}{extra} (allowed: {', '.join(sorted(allowed))})")
+        errs.append(
+            f"{where}: unknown key {key!r}{did_you_mean(key, allowed)} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def label(var, index, item, key="name"):
