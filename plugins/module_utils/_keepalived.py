@@ -589,6 +589,16 @@ def _sync_groups(errs, data, instance_names):
     return out
 
 
+def effective_weight(config, tracked):
+    """The weight a track_scripts entry applies: its own, else its script's (0 = FAULT)."""
+    if "weight" in tracked:
+        return tracked["weight"]
+    for script in config.get("scripts", []):
+        if script.get("name") == tracked["name"]:
+            return script.get("weight", 0)
+    return 0
+
+
 def family(instance):
     """6 for an instance whose virtual addresses are IPv6, else 4."""
     vips = instance.get("virtual_ipaddresses") or []
@@ -626,16 +636,13 @@ def _cross_checks(errs, config):
                     f"{var}[{inst.get('name')}].virtual_ipaddresses[0].address: with vrrp_strict "
                     "the first IPv6 virtual address must be link-local (fe80::/10, RFC 5798)"
                 )
-    scripts_by_name = {s.get("name"): s for s in config["scripts"]}
     for group in config["sync_groups"]:
         for member in group.get("group", []):
             inst = next((i for i in config["instances"] if i.get("name") == member), None)
             if inst is None:
                 continue
             for j, tracked in enumerate(inst.get("track_scripts", [])):
-                weight = tracked.get(
-                    "weight", scripts_by_name.get(tracked["name"], {}).get("weight")
-                )
+                weight = effective_weight(config, tracked)
                 if weight:
                     errs.append(
                         f"{var}[{member}].track_scripts[{j}]: {tracked['name']!r} has weight "

@@ -17,7 +17,11 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.halb.cluster.plugins.module_utils._keepalived import family, host_addresses
+from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
+    effective_weight,
+    family,
+    host_addresses,
+)
 
 _INST = "keepalived_instances"
 _SCRIPTS = "keepalived_scripts"
@@ -25,15 +29,6 @@ _SCRIPTS = "keepalived_scripts"
 
 def _vips(inst):
     return sorted(f"{v['address']}/{v['prefix']}" for v in inst.get("virtual_ipaddresses", []))
-
-
-def _effective_weight(config, inst, tracked):
-    if "weight" in tracked:
-        return tracked["weight"]
-    for script in config.get("scripts", []):
-        if script.get("name") == tracked["name"]:
-            return script.get("weight", 0)
-    return 0
 
 
 def _interfaces_of(inst):
@@ -97,12 +92,10 @@ def _weight_checks(errs, name, members, configs):
     (top_host, top), (next_host, second) = ranked[0], ranked[1]
     gap = top["priority"] - second["priority"]
     for j, tracked in enumerate(top.get("track_scripts", [])):
-        weight = _effective_weight(configs[top_host], top, tracked)
-        if weight == 0:
-            continue
-        if weight < 0 and top["priority"] + weight < second["priority"]:
-            continue
-        if weight > 0 and second["priority"] + weight > top["priority"]:
+        # Down on the top node (weight < 0) or up on the next (weight > 0),
+        # the check moves the VIP only if it outweighs the gap.
+        weight = effective_weight(configs[top_host], tracked)
+        if weight == 0 or abs(weight) > gap:
             continue
         source = (
             f"{_INST}[{name}].track_scripts[{j}].weight"
