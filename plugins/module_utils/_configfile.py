@@ -61,6 +61,33 @@ def write_checked(module, dest, text, validate=None, backup=True):
     return result
 
 
+def command_validator(module, argv, label, hidden, redact, passed=None):
+    """A validator for write_checked that runs ``argv + [path]``, or None
+    when ``argv[0]`` (the checker, from checker_binary) is None.
+
+    ``passed(rc, output)`` judges the run (default: rc 0). The output shown
+    in the failure has every string of ``hidden`` and what ``redact`` finds
+    replaced.
+    """
+    if argv[0] is None:
+        return None
+
+    def validate(path):
+        rc, out, err = module.run_command(list(argv) + [path])
+        output = "\n".join(part for part in (out, err) if part).strip()
+        for secret in hidden:
+            output = output.replace(secret, "********")
+        output = redact(output)
+        if (passed or (lambda code, _text: code == 0))(rc, output):
+            return None
+        return (
+            f"{label} rejected the new configuration (rc={rc}); "
+            f"{module.params['dest']} was not changed:\n{output}"
+        )
+
+    return validate
+
+
 def checker_binary(module, option, name, enabled, package):
     """The path of the daemon's own checker, or None when checking is off.
 

@@ -120,6 +120,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
     checker_binary,
+    command_validator,
     ensure_config,
     file_options,
     strip_none,
@@ -179,7 +180,6 @@ def _argument_spec():
 def main():
     module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
     params = module.params
-    dest = params["dest"]
     data = strip_none(params["config"])
 
     try:
@@ -188,24 +188,11 @@ def main():
         module.fail_json(msg="Invalid HAProxy configuration:\n" + str(exc), errors=exc.errors)
     for warning in warnings:
         module.warn(warning)
-    hidden = secrets(config)
     text = render(config, normalized=True)
 
     binary = checker_binary(
         module, "haproxy_bin", params["haproxy_bin"], params["validate"], "haproxy"
     )
-
-    def config_test(path):
-        rc, out, err = module.run_command([binary, "-c", "-f", path])
-        if rc == 0:
-            return None
-        output = "\n".join(part for part in (out, err) if part).strip()
-        for secret in hidden:
-            output = output.replace(secret, "********")
-        return (
-            f"haproxy -c rejected the new configuration (rc={rc}); {dest} was not changed:\n"
-            f"{redact(output)}"
-        )
 
     proxies = {
         section: [p["name"] for p in config.get(section, [])]
@@ -215,7 +202,9 @@ def main():
         module,
         text,
         redact,
-        validator=config_test if binary else None,
+        validator=command_validator(
+            module, [binary, "-c", "-f"], "haproxy -c", secrets(config), redact
+        ),
         result={"proxies": proxies},
     )
 

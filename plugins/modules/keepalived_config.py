@@ -127,6 +127,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
     checker_binary,
+    command_validator,
     ensure_config,
     file_options,
     strip_none,
@@ -180,25 +181,15 @@ def config_test_passed(rc, output):
     return rc in _SIGTERM_EXITS and not output.strip()
 
 
-def _config_test(module, binary, path, hidden):
-    rc, out, err = module.run_command([binary, "--config-test", "-f", path])
-    text = "\n".join(part for part in (out, err) if part).strip()
-    for secret in hidden:
-        text = text.replace(secret, "********")
-    return rc, redact(text)
-
-
 def main():
     module = AnsibleModule(argument_spec=_argument_spec(), supports_check_mode=True)
     params = module.params
-    dest = params["dest"]
     data = strip_none(params["config"])
 
     try:
         config = normalize(data)
     except KeepalivedConfigError as exc:
         module.fail_json(msg="Invalid keepalived configuration:\n" + str(exc), errors=exc.errors)
-    hidden = secrets(config)
     text = render(config, normalized=True)
 
     if params["check_scripts"]:
@@ -216,15 +207,6 @@ def main():
         module, "keepalived_bin", params["keepalived_bin"], params["validate"], "keepalived"
     )
 
-    def config_test(path):
-        rc, output = _config_test(module, binary, path, hidden)
-        if config_test_passed(rc, output):
-            return None
-        return (
-            f"keepalived --config-test rejected the new configuration (rc={rc}); "
-            f"{dest} was not changed:\n{output}"
-        )
-
     instances = [
         {
             "name": i["name"],
@@ -239,7 +221,14 @@ def main():
         module,
         text,
         redact,
-        validator=config_test if binary else None,
+        validator=command_validator(
+            module,
+            [binary, "--config-test", "-f"],
+            "keepalived --config-test",
+            secrets(config),
+            redact,
+            passed=config_test_passed,
+        ),
         result={"instances": instances},
     )
 
