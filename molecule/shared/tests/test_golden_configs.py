@@ -35,7 +35,7 @@ def dummy_eth1():
 def test_golden_config_passes_keepalived_config_test(name, dummy_eth1):
     text = (GOLDEN / name).read_text()
     path = f"/tmp/golden-{name}"
-    rc, out = P.sh(NODE, f"cat > {path} <<'HALB_EOF'\n{text}HALB_EOF\n")
+    P.sh(NODE, f"cat > {path} <<'HALB_EOF'\n{text}HALB_EOF\n")
     rc, out = P.container(NODE).exec_run(["keepalived", "--config-test", "-f", path])
     output = out.decode(errors="replace").strip()
     # keepalived 2.2.7 ends --config-test with SIGTERM (exit 143) whenever the
