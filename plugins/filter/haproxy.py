@@ -8,6 +8,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy import (
     HAProxyConfigError,
+    bind_ports,
+    check,
+    file_entry_errors,
     render,
 )
 from ansible_collections.halb.cluster.plugins.plugin_utils._values import plain as _plain
@@ -26,8 +29,40 @@ def to_haproxy_cfg(config):
         raise AnsibleFilterError(f"to_haproxy_cfg: {exc}") from None
 
 
+def haproxy_config_check(config):
+    """``{"errors": [...], "warnings": [...]}``: the checks of ``to_haproxy_cfg``
+    without raising, so that a role can stop with every message (each naming its
+    variable, none holding a password) before anything on the host changes.
+    """
+    return check(_plain(config))
+
+
+def haproxy_ports(config, sources=None):
+    """The TCP ports the configuration binds, for a firewall:
+    ``[{port, protocol, proxies, addresses, sources}]`` sorted by port;
+    ``sources`` maps a port to the networks allowed to reach it.
+    """
+    try:
+        return bind_ports(_plain(config), _plain(sources))
+    except HAProxyConfigError as exc:
+        raise AnsibleFilterError(f"haproxy_ports: {exc}") from None
+
+
+def haproxy_file_errors(entries, var, kind="certificate"):
+    """Problems of the haproxy role's ``haproxy_certificates`` (kind
+    ``certificate``) or ``haproxy_ca_certificates`` (kind ``ca``) entries,
+    each naming the variable; never the PEM content.
+    """
+    return file_entry_errors(_plain(entries), var, kind)
+
+
 class FilterModule:
     """halb.cluster HAProxy filters."""
 
     def filters(self):
-        return {"to_haproxy_cfg": to_haproxy_cfg}
+        return {
+            "to_haproxy_cfg": to_haproxy_cfg,
+            "haproxy_config_check": haproxy_config_check,
+            "haproxy_ports": haproxy_ports,
+            "haproxy_file_errors": haproxy_file_errors,
+        }

@@ -62,6 +62,8 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
 
 __all__ = [
     "HAProxyConfigError",
+    "bind_ports",
+    "check",
     "normalize",
     "render",
     "redact",
@@ -1205,6 +1207,127 @@ def normalize(data):
     return config, warns
 
 
+_FILE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+_CERT_SOURCES = {
+    "content": ("certificate", "private_key"),
+    "path": ("certificate_path", "private_key_path"),
+}
+_CERT_KEYS = (
+    "name",
+    "certificate",
+    "chain",
+    "private_key",
+    "certificate_path",
+    "chain_path",
+    "private_key_path",
+    "self_signed",
+    "common_name",
+    "subject_alt_names",
+    "valid_days",
+)
+
+
+def file_entry_errors(entries, var, kind="certificate"):
+    """Problems of the role's TLS file lists, each naming ``var[name]``.
+
+    ``kind`` "certificate": each entry has a name and exactly one source:
+    certificate + private_key (PEM text, optional chain), certificate_path +
+    private_key_path (files on the host, optional chain_path), or
+    self_signed: true with common_name. ``kind`` "ca": name and content or src.
+    """
+    errs = []
+    seen = set()
+    allowed = _CERT_KEYS if kind == "certificate" else ("name", "content", "src")
+    for i, item in enumerate(_as_list(errs, var, entries)):
+        where = _label(var, i, item)
+        _, readable = _named_entry(
+            errs,
+            where,
+            item,
+            allowed,
+            seen,
+            lambda e, w, v: _as_word(e, w, v, _FILE_NAME_RE, "file name (it becomes <name>.pem)"),
+        )
+        if not readable:
+            continue
+        given = {k for k in allowed if item.get(k) not in (None, "", False)} - {"name"}
+        if kind != "certificate":
+            if len(given) != 1:
+                errs.append(f"{where}: set exactly one of content (PEM text) or src (a file)")
+            continue
+        choices = [
+            label
+            for label, keys in _CERT_SOURCES.items()
+            if any(k in given for k in keys + (keys[0].replace("certificate", "chain"),))
+        ]
+        if "self_signed" in given:
+            choices.append("self_signed")
+        if len(choices) != 1:
+            errs.append(
+                f"{where}: set exactly one source: certificate + private_key (PEM text), "
+                "certificate_path + private_key_path (files on the host), or self_signed: "
+                "true with common_name"
+                + (f"; found {' and '.join(sorted(given))}" if given else "")
+            )
+            continue
+        if choices[0] == "self_signed":
+            if "common_name" not in given:
+                errs.append(f"{where}.common_name: required with self_signed")
+            continue
+        for key in _CERT_SOURCES[choices[0]]:
+            if key not in given:
+                errs.append(f"{where}.{key}: required with {' and '.join(sorted(given))}")
+        for key in ("common_name", "subject_alt_names", "valid_days"):
+            if key in given:
+                errs.append(f"{where}.{key}: only used with self_signed: true")
+    return errs
+
+
+def check(data):
+    """``{"errors": [...], "warnings": [...]}`` for ``data``, without raising.
+
+    For a role that must stop before anything changes and show why: the
+    messages name variables and never hold a password.
+    """
+    try:
+        return {"errors": [], "warnings": normalize(data)[1]}
+    except HAProxyConfigError as exc:
+        return {"errors": list(exc.errors), "warnings": []}
+
+
+def bind_ports(data, sources=None):
+    """The TCP ports ``data`` listens on, one entry per port, sorted:
+    ``[{"port": 443, "protocol": "tcp", "proxies": ["web"], "addresses": ["*"],
+    "sources": []}]``.
+
+    This is what a firewall must open; ``sources`` maps a port to the source
+    networks allowed to reach it (default: everyone, ``[]``). ``data`` is
+    checked first (:class:`HAProxyConfigError`).
+    """
+    sources = {int(port): list(nets) for port, nets in (sources or {}).items()}
+    config, _ = normalize(data)
+    ports = {}
+    for section in ("frontends", "listens"):
+        for proxy in config[section]:
+            for bind in proxy.get("binds", []):
+                entry = ports.setdefault(
+                    bind["port"],
+                    {
+                        "port": bind["port"],
+                        "protocol": "tcp",
+                        "proxies": [],
+                        "addresses": [],
+                        "sources": sources.get(bind["port"], []),
+                    },
+                )
+                if proxy["name"] not in entry["proxies"]:
+                    entry["proxies"].append(proxy["name"])
+                address = bind.get("address") or "*"
+                if address not in entry["addresses"]:
+                    entry["addresses"].append(address)
+    return [ports[port] for port in sorted(ports)]
+
+
 # --------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------
@@ -1292,8 +1415,13 @@ def _front_lines(proxy):
     return body
 
 
+def _acl_lines(proxy):
+    return [f"acl {a['name']} {a['criterion']}" for a in proxy.get("acls", [])]
+
+
 def _rules_lines(proxy):
-    body = [f"acl {a['name']} {a['criterion']}" for a in proxy.get("acls", [])]
+    """Redirects, http-request rules and backend choices (after the ACLs)."""
+    body = []
     for redirect in proxy.get("redirects", []):
         text = f"http-request redirect scheme {redirect['scheme']} code {redirect['code']}"
         if redirect.get("cond"):
@@ -1411,14 +1539,17 @@ def render(data, normalized=False):
             _common_head(proxy)
             + _front_lines(proxy)
             + _common_tail(proxy)
+            + _acl_lines(proxy)
             + _rules_lines(proxy)
             + list(proxy.get("extra", []))
         )
         _section(lines, f"frontend {proxy['name']}", body)
     for proxy in config.get("listens", []):
         body = (
+            # ACLs first: stats admin may use them, and HAProxy wants them declared before use.
             _common_head(proxy)
             + _front_lines(proxy)
+            + _acl_lines(proxy)
             + _stats_lines(proxy.get("stats"))
             + _back_lines(proxy)
             + _common_tail(proxy)

@@ -34,3 +34,95 @@ def test_to_haproxy_cfg_accepts_lazy_mappings():
     data["global"] = UserDict(data["global"])
     data["frontends"] = tuple(data["frontends"])
     assert FILTERS["to_haproxy_cfg"](data) == h.render(base())
+
+
+def test_haproxy_config_check_lists_every_error_without_raising():
+    data = base()
+    data["backends"][0]["servers"][0]["port"] = 0
+    data["frontends"][0]["default_backend"] = "nowhere"
+    result = FILTERS["haproxy_config_check"](data)
+    assert result["warnings"] == []
+    assert any(
+        e.startswith("haproxy_backends[shop].servers[web1].port: 0") for e in result["errors"]
+    )
+    assert any("nowhere" in e for e in result["errors"])
+
+
+def test_haproxy_config_check_passes_warnings_and_hides_passwords():
+    data = base()
+    data["listens"][0]["stats"]["admin_cond"] = "if TRUE"
+    data["listens"][0]["stats"]["auth"][0]["password"] = "pass word"
+    result = FILTERS["haproxy_config_check"](data)
+    assert result["errors"] and "pass word" not in "\n".join(result["errors"])
+    del data["listens"][0]["stats"]["auth"]
+    result = FILTERS["haproxy_config_check"](data)
+    assert result["errors"] == []
+    assert any("admin_cond: TRUE" in w for w in result["warnings"])
+
+
+def test_haproxy_ports_lists_each_bound_port_once():
+    ports = FILTERS["haproxy_ports"](base())
+    assert [p["port"] for p in ports] == sorted({p["port"] for p in ports})
+    assert all(p["protocol"] == "tcp" and p["proxies"] for p in ports)
+    by_port = {p["port"]: p for p in ports}
+    assert 80 in by_port and 443 in by_port
+    assert by_port[80]["proxies"] == by_port[443]["proxies"]
+
+
+def test_haproxy_ports_refuses_bad_data():
+    data = base()
+    data["frontends"][0]["binds"][0]["port"] = 70000
+    with pytest.raises(AnsibleFilterError, match=r"haproxy_ports: haproxy_frontends\[www\]"):
+        FILTERS["haproxy_ports"](data)
+
+
+def test_haproxy_ports_carries_the_allowed_sources():
+    ports = FILTERS["haproxy_ports"](base(), {"8404": ["10.0.0.0/8"]})
+    by_port = {p["port"]: p for p in ports}
+    assert by_port[8404]["sources"] == ["10.0.0.0/8"]
+    assert by_port[80]["sources"] == []
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([{"name": "www", "certificate": "x"}], "haproxy_certificates[www].private_key: required"),
+        (
+            [{"name": "www", "certificate": "x", "private_key": "y", "self_signed": True}],
+            "haproxy_certificates[www]: set exactly one source",
+        ),
+        ([{"name": "lab", "self_signed": True}], "haproxy_certificates[lab].common_name: required"),
+        (
+            [{"name": "www", "certificate_path": "/a", "private_key": "k"}],
+            "haproxy_certificates[www]: set exactly one source",
+        ),
+        (
+            [{"name": "www", "certificate": "x", "private_key": "y", "valid_days": 9}],
+            "haproxy_certificates[www].valid_days: only used with self_signed",
+        ),
+        (
+            [{"name": "a b", "self_signed": True, "common_name": "a"}],
+            "haproxy_certificates[a b].name",
+        ),
+        ([{"certificate": "x"}], "haproxy_certificates[0].name: required"),
+        ([{"name": "www", "crt": "x"}], "haproxy_certificates[www]: unknown key 'crt'"),
+    ],
+)
+def test_haproxy_file_errors_names_the_entry(entries, message):
+    errors = FILTERS["haproxy_file_errors"](entries, "haproxy_certificates")
+    assert any(e.startswith(message) for e in errors), errors
+
+
+def test_haproxy_file_errors_accepts_the_three_sources_and_ca_files():
+    good = [
+        {"name": "www", "certificate": "c", "chain": "i", "private_key": "k"},
+        {"name": "api", "certificate_path": "/c", "chain_path": "/i", "private_key_path": "/k"},
+        {"name": "lab", "self_signed": True, "common_name": "lab.example.test", "valid_days": 90},
+    ]
+    assert FILTERS["haproxy_file_errors"](good, "haproxy_certificates") == []
+    cas = [{"name": "internal", "content": "pem"}, {"name": "other", "src": "files/ca.pem"}]
+    assert FILTERS["haproxy_file_errors"](cas, "haproxy_ca_certificates", "ca") == []
+    errors = FILTERS["haproxy_file_errors"]([{"name": "x"}], "haproxy_ca_certificates", "ca")
+    assert errors == [
+        "haproxy_ca_certificates[x]: set exactly one of content (PEM text) or src (a file)"
+    ]

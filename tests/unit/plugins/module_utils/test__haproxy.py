@@ -583,3 +583,14 @@ def test_minimal_configuration_warns_about_missing_timeouts():
         "haproxy_backends[web].timeouts: no timeout connect, timeout server here or in "
         "haproxy_defaults.timeouts; HAProxy then waits forever on idle connections",
     ]
+
+
+def test_listen_declares_acls_before_stats_admin_uses_them():
+    data = base()
+    stats = data["listens"][0]
+    stats["acls"] = [{"name": "admins", "criterion": "src 192.0.2.0/24"}]
+    stats["stats"]["admin_cond"] = "if LOCALHOST || admins"
+    lines = [line.strip() for line in h.render(data).splitlines()]
+    assert lines.index("acl admins src 192.0.2.0/24") < lines.index(
+        "stats admin if LOCALHOST || admins"
+    )
