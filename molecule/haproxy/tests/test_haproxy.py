@@ -1,0 +1,184 @@
+"""The haproxy role against real nginx servers, checked with real requests."""
+
+from __future__ import annotations
+
+import collections
+import re
+import time
+import urllib.parse
+
+import halb_lb as L
+
+STATS = ("/stats",)
+AUTH = ("admin", L.STATS_PASSWORD)
+
+
+def test_round_robin_over_both_web_servers(lb):
+    seen = collections.Counter()
+    for _ in range(20):
+        status, _, body = lb.request()
+        assert status == 200
+        seen[body.strip()] += 1
+    assert set(seen) == set(lb.WEBS)
+    assert abs(seen[lb.WEBS[0]] - seen[lb.WEBS[1]]) <= 2, seen
+
+
+def test_https_serves_the_assembled_pem_with_its_chain(lb):
+    # Only the root CA is trusted here: the handshake verifies only if the pem
+    # carries the intermediate after the certificate.
+    status, _, body = lb.request("www.example.test", port=443, tls=True)
+    assert status == 200 and body.strip() in lb.WEBS
+    rc, out = lb.sh(lb.LB, "stat -c '%a %U %G' /etc/haproxy/certs/www.pem")
+    assert out.split() == ["600", "root", "root"]
+    rc, out = lb.sh(lb.LB, "grep -c 'BEGIN CERTIFICATE' /etc/haproxy/certs/www.pem")
+    assert out.strip() == "2"
+
+
+def test_self_signed_lab_certificate(lb):
+    rc, out = lb.sh(
+        lb.LB,
+        "openssl x509 -in /etc/haproxy/certs/lab.pem -noout -subject -issuer -ext subjectAltName"
+        " && stat -c %a /etc/haproxy/certs/lab.pem",
+    )
+    assert "CN = lab.example.test" in out and "DNS:lab.example.test" in out
+    subject, issuer = (line.split("=", 1)[1] for line in out.splitlines()[:2])
+    assert subject == issuer
+    assert out.split()[-1] == "600"
+
+
+def test_http_redirects_the_chosen_host_only(lb):
+    status, headers, _ = lb.request("www.example.test")
+    assert status == 301
+    assert headers["location"] == "https://www.example.test/"
+    status, _, body = lb.request("app.example.test")
+    assert status == 200 and body.strip() in lb.WEBS
+
+
+def test_backend_tls_is_verified_by_default(lb):
+    status, _, body = lb.request("secure.example.test", port=443, tls=True)
+    assert status == 200 and body.strip() in lb.WEBS
+    row = lb.stat("be_tls", "web1")
+    assert row["status"] == "UP"
+    # The rogue server answers TLS, but with a certificate the CA did not sign.
+    row = lb.wait_for(
+        "rogue1 DOWN",
+        lambda: lb.stat("be_rogue", "rogue1")["status"] == "DOWN" and lb.stat("be_rogue", "rogue1"),
+    )
+    assert row["check_status"].startswith("L6"), row["check_status"]
+    assert lb.request("rogue.example.test")[0] == 503
+
+
+def test_stats_page_needs_the_password(lb):
+    assert lb.request(path="/stats", port=8404)[0] == 401
+    assert lb.request(path="/stats", port=8404, auth=("admin", "wrong"))[0] == 401
+    status, _, body = lb.request(path="/stats", port=8404, auth=AUTH)
+    assert status == 200 and "be_web" in body
+    assert not re.search(r"HAProxy version \d", body)
+
+
+def _admin_post(action, server="web2", backend="be_web"):
+    return urllib.parse.urlencode({"s": server, "action": action, "b": backend})
+
+
+def test_admin_actions_refused_from_outside_the_admin_networks(lb):
+    # From the controller (not LOCALHOST, not 192.0.2.0/24): denied, state unchanged.
+    status, headers, _ = lb.request(
+        path="/stats", port=8404, method="POST", body=_admin_post("maint"), auth=AUTH
+    )
+    assert status == 303 and "st=DENY" in headers["location"], (status, headers)
+    assert lb.stat("be_web", "web2")["status"] == "UP"
+    # From LOCALHOST on the load balancer itself: done (so the refusal above is real).
+    script = (
+        "import base64,urllib.request;"
+        "r=urllib.request.Request('http://127.0.0.1:8404/stats',data=b'"
+        + _admin_post("maint")
+        + "',headers={'Authorization':'Basic '+base64.b64encode(b'admin:"
+        + L.STATS_PASSWORD
+        + "').decode()});"
+        "o=urllib.request.build_opener(type('N',(urllib.request.HTTPRedirectHandler,),"
+        "{'redirect_request':lambda *a:None}));"
+        "\ntry:\n o.open(r)\nexcept urllib.error.HTTPError as e:\n print(e.headers['Location'])"
+    )
+    _, out = lb.sh(lb.LB, f'python3 -c "{script}"')
+    assert "st=DONE" in out, out
+    assert lb.stat("be_web", "web2")["status"] == "MAINT"
+
+
+def test_stopped_backend_is_taken_out_without_failed_requests(lb):
+    with lb.Stream() as stream:
+        time.sleep(1)
+        lb.sh(lb.WEBS[1], "systemctl stop nginx")
+        lb.wait_for("web2 DOWN", lambda: lb.stat("be_web", "web2")["status"] == "DOWN")
+        time.sleep(2)
+    assert stream.failures == [], stream.failures[:5]
+    assert stream.ok > 20
+
+
+def test_five_reloads_under_steady_requests_fail_none(lb):
+    pids = [lb.worker_pid()]
+    with lb.Stream() as stream:
+        for _ in range(5):
+            lb.sh(lb.LB, "systemctl reload haproxy")
+            pids.append(
+                lb.wait_for("a new worker", lambda: lb.worker_pid() not in pids and lb.worker_pid())
+            )
+            time.sleep(1)
+    assert len(set(pids)) == 6
+    assert stream.failures == [], stream.failures[:5]
+    assert stream.ok > 50
+
+
+def test_drain_survives_a_reload(lb):
+    lb.api("set server be_web/web2 state drain")
+    assert lb.stat("be_web", "web2")["status"] == "DRAIN"
+    before = lb.worker_pid()
+    lb.sh(lb.LB, "systemctl reload haproxy")
+    lb.wait_for("a new worker", lambda: lb.worker_pid() != before)
+    assert lb.stat("be_web", "web2")["status"] == "DRAIN"
+    _, state = lb.sh(lb.LB, "cat /var/lib/haproxy/server-state")
+    assert re.search(r"\bbe_web\s+\d+\s+web2\b", state)
+    # A drained server gets no new requests.
+    bodies = {lb.request()[2].strip() for _ in range(10)}
+    assert bodies == {lb.WEBS[0]}
+
+
+def test_runtime_socket_is_admin_level_and_not_world_accessible(lb):
+    _, out = lb.sh(lb.LB, f"stat -c '%a %U %G' {lb.SOCKET}")
+    assert out.split() == ["660", "root", "haproxy"]
+    assert "level admin" in lb.sh(lb.LB, "grep '^    stats socket' /etc/haproxy/haproxy.cfg")[1]
+
+
+def test_master_worker_with_one_thread_per_cpu(lb):
+    _, nproc = lb.sh(lb.LB, "nproc")
+    info = lb.api("show info")
+    assert f"Nbthread: {nproc.strip()}" in info
+    _, cmd = lb.sh(lb.LB, "ps -o args= -C haproxy")
+    assert "-Ws" in cmd
+    config = lb.sh(lb.LB, "cat /etc/haproxy/haproxy.cfg")[1]
+    assert "    master-worker\n" in config and "    hard-stop-after 30s\n" in config
+    assert "httpclose" not in config and "    http-reuse safe\n" in config
+
+
+def test_traffic_logs_go_to_local_syslog_as_local6(lb):
+    # A stand-in for rsyslog on 127.0.0.1:514 (the rsyslog role comes later):
+    # prints what it receives for 5 seconds.
+    listener = (
+        "import socket,time;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+        "s.bind(('127.0.0.1',514));s.settimeout(0.5);end=time.time()+5\n"
+        "while time.time()<end:\n"
+        " try: print(s.recv(4096).decode(),flush=True)\n"
+        " except OSError: pass"
+    )
+    lb.sh(
+        lb.LB, f'rm -f /tmp/halb-syslog; (timeout 20 python3 -c "{listener}" > /tmp/halb-syslog &)'
+    )
+    time.sleep(1)
+    lb.request()
+
+    def traffic_line():
+        text = lb.sh(lb.LB, "cat /tmp/halb-syslog", check=False)[1]
+        return next((x for x in text.splitlines() if "fe_web" in x and "be_web/" in x), None)
+
+    line = lb.wait_for("the request's log line", traffic_line, timeout=10)
+    # <182> = facility local6 (22) * 8 + severity info (6).
+    assert line.startswith("<182>"), line
