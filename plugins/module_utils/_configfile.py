@@ -13,6 +13,9 @@ AnsibleModule's own helpers; no third-party packages.
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import time
 import tempfile
 
 
@@ -29,6 +32,25 @@ def read_text(path):
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError(f"cannot read {path}: {exc}") from exc
+
+
+def private_backup(dest):
+    """Copy ``dest`` to ``dest.<pid>.<time>~`` (the name Ansible's backups
+    have), readable by root only from the first byte on: a configuration may
+    hold passwords. Returns the backup's path."""
+    backup = f"{dest}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S~')}"
+    fd, tmp = tempfile.mkstemp(
+        prefix="." + os.path.basename(dest) + ".", dir=os.path.dirname(dest) or "."
+    )
+    try:
+        with os.fdopen(fd, "wb") as out, open(dest, "rb") as src:
+            shutil.copyfileobj(src, out)
+        os.utime(tmp, ns=(os.stat(dest).st_atime_ns, os.stat(dest).st_mtime_ns))
+        os.rename(tmp, backup)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return backup
 
 
 def write_checked(module, dest, text, validate=None, backup=True):
@@ -53,7 +75,14 @@ def write_checked(module, dest, text, validate=None, backup=True):
             if problem:
                 raise ConfigFileError(problem)
         if backup and os.path.exists(dest):
-            result["backup_file"] = module.backup_local(dest)
+            result["backup_file"] = private_backup(dest)
+        if os.path.exists(dest):
+            # atomic_move gives the new file the old file's mode until the
+            # caller sets the requested one: never let a world-readable old
+            # file (a package default) lend its mode to one that holds secrets.
+            current = stat.S_IMODE(os.stat(dest).st_mode)
+            if current & 0o077:
+                os.chmod(dest, current & 0o700)
         module.atomic_move(tmp, dest, unsafe_writes=False)
     finally:
         if os.path.exists(tmp):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import collections
+import os
+import pathlib
 import re
+import subprocess
 import time
 import urllib.parse
 
@@ -182,3 +185,39 @@ def test_traffic_logs_go_to_local_syslog_as_local6(lb):
     line = lb.wait_for("the request's log line", traffic_line, timeout=10)
     # <182> = facility local6 (22) * 8 + severity info (6).
     assert line.startswith("<182>"), line
+
+
+def test_config_file_is_not_world_readable(lb):
+    _, out = lb.sh(
+        lb.LB,
+        "stat -c '%a %U %G %n' /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.*~ 2>/dev/null || true",
+    )
+    lines = [line.split() for line in out.splitlines() if line.strip()]
+    assert lines and lines[0][:3] == ["640", "root", "root"]
+    for mode, *_ in lines:
+        assert int(mode, 8) & 0o007 == 0, out
+
+
+def test_unrestricted_admin_warns_and_the_diff_hides_the_password(lb):
+    playbook = pathlib.Path(__file__).resolve().parent.parent / "admin_unrestricted.yml"
+    proc = subprocess.run(
+        [
+            "ansible-playbook",
+            "--check",
+            "--diff",
+            "-i",
+            os.environ["MOLECULE_INVENTORY_FILE"],
+            str(playbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "admin_cond: TRUE lets anyone" in out
+    assert "+    stats admin if TRUE" in out
+    assert "N3w-Secret-74" not in out and lb.STATS_PASSWORD not in out
+    assert "stats auth admin:********" in out

@@ -116,3 +116,18 @@ def test_missing_haproxy_fails_outside_check_mode(env):
     assert result.get("failed") is True
     assert "haproxy_bin: no-such-haproxy not found" in result["msg"]
     assert not dest.exists()
+
+
+def test_backup_of_a_world_readable_file_is_private(env):
+    dest = env["dir"] / "etc" / "haproxy.cfg"
+    dest.parent.mkdir()
+    dest.write_text("global\n    # the package's default\n")
+    dest.chmod(0o644)
+    result, _ = run(env, article(), dest=str(dest), backup=True)
+    assert result["changed"] is True
+    backup = pathlib.Path(result["backup_file"])
+    assert backup.read_text() == "global\n    # the package's default\n"
+    assert backup.name.startswith("haproxy.cfg.") and backup.name.endswith("~")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+    assert sorted(p.name for p in dest.parent.iterdir()) == sorted(["haproxy.cfg", backup.name])
