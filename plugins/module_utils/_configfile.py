@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import time
 import tempfile
+import time
 
 
 class ConfigFileError(Exception):
