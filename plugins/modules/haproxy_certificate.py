@@ -929,6 +929,13 @@ def main():
         fail(f"dest: {dest} is a directory")
     try:
         mode, uid, gid, sans = check_options(module)
+        if module.check_mode and not module.get_bin_path("openssl"):
+            # A fresh host in check mode: the role installs openssl first.
+            module.warn(
+                "openssl is not installed yet: the certificate checks are skipped in check mode"
+            )
+            result["changed"] = True
+            module.exit_json(**result)
         openssl = OpenSSL(module)
         now = datetime.datetime.now(_UTC)
         text, leaf, chain = assemble(module, openssl, sans, now)

@@ -8,6 +8,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+# halb_common: docker exec and ansible-playbook helpers shared with the keepalived verifier.
+sys.path.insert(1, os.path.join(os.path.dirname(__file__), "..", "..", "shared", "tests"))
 
 import halb_lb  # noqa: E402
 

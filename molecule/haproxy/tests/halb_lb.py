@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 
-import docker
+from halb_common import container, sh  # noqa: F401 (re-exported for the tests)
 
 LB = os.environ["HALB_LB"]
 LB_ADDRESS = os.environ["HALB_LB_ADDRESS"]
@@ -23,24 +23,6 @@ WEBS = os.environ["HALB_WEBS"].split(",")
 STATS_PASSWORD = os.environ["HALB_STATS_PASSWORD"]
 PKI = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
 SOCKET = "/run/haproxy/admin.sock"
-
-_client = None
-
-
-def container(name):
-    global _client
-    if _client is None:
-        _client = docker.from_env(timeout=30)
-    return _client.containers.get(name)
-
-
-def sh(name, command, check=True):
-    """Run a shell command in a container (docker exec); return (rc, output)."""
-    rc, out = container(name).exec_run(["/bin/sh", "-c", command])
-    text = out.decode(errors="replace")
-    if check and rc != 0:
-        raise AssertionError(f"{name}: {command!r} exited {rc}: {text}")
-    return rc, text
 
 
 def api(command):

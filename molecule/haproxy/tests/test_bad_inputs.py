@@ -8,24 +8,16 @@ and that haproxy.cfg, the pem and the master PID are unchanged.
 
 from __future__ import annotations
 
-import os
 import pathlib
-import subprocess
 
+import halb_common
 import yaml
 
 PLAYBOOK = pathlib.Path(__file__).resolve().parent.parent / "bad_inputs.yml"
 
 
 def test_bad_inputs_are_refused_and_haproxy_keeps_serving(lb, tmp_path):
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(PLAYBOOK)],
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = halb_common.playbook(PLAYBOOK, timeout=1200)
     (tmp_path / "bad_inputs.log").write_text(proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
     cases = yaml.safe_load(PLAYBOOK.read_text())[0]["vars"]["halb_cases"]

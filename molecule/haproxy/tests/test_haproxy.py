@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import collections
-import os
 import pathlib
 import re
-import subprocess
 import time
 import urllib.parse
 
+import halb_common
 import halb_lb as L
 
 STATS = ("/stats",)
@@ -200,21 +199,7 @@ def test_config_file_is_not_world_readable(lb):
 
 def test_unrestricted_admin_warns_and_the_diff_hides_the_password(lb):
     playbook = pathlib.Path(__file__).resolve().parent.parent / "admin_unrestricted.yml"
-    proc = subprocess.run(
-        [
-            "ansible-playbook",
-            "--check",
-            "--diff",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            str(playbook),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = halb_common.playbook(playbook, "--check", "--diff", timeout=600)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert "admin_cond: TRUE lets anyone" in out

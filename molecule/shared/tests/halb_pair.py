@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-import docker
+from halb_common import container, sh  # noqa: F401 (re-exported for the tests)
 
 HOSTS = os.environ["HALB_HOSTS"].split(",")
 ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True))
@@ -22,28 +22,6 @@ VIP6 = os.environ.get("HALB_VIP6") or None
 SCENARIO = os.environ["HALB_SCENARIO"]
 INTERFACE = os.environ.get("HALB_INTERFACE", "eth0")
 PREEMPT = os.environ.get("HALB_PREEMPT", "1") == "1"
-
-_client = None
-
-
-def client():
-    global _client
-    if _client is None:
-        _client = docker.from_env(timeout=30)
-    return _client
-
-
-def container(host):
-    return client().containers.get(host)
-
-
-def sh(host, command, check=True):
-    """Run a shell command in a node (docker exec); return (rc, output)."""
-    rc, out = container(host).exec_run(["/bin/sh", "-c", command])
-    text = out.decode(errors="replace")
-    if check and rc != 0:
-        raise AssertionError(f"{host}: {command!r} exited {rc}: {text}")
-    return rc, text
 
 
 def holds_vip(host, vip=None):

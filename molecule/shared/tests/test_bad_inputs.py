@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import pathlib
-import subprocess
 
+import halb_common
 import halb_pair as P
 import pytest
 import yaml
@@ -22,14 +22,7 @@ PLAYBOOK = pathlib.Path(__file__).resolve().parent.parent / "bad_inputs.yml"
 def test_bad_inputs_are_refused_and_change_nothing(tmp_path):
     before = {h: P.sh(h, "sha256sum /etc/keepalived/keepalived.conf")[1] for h in P.HOSTS}
     holder = P.normal_holder()
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(PLAYBOOK)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = halb_common.playbook(PLAYBOOK, timeout=900)
     (tmp_path / "bad_inputs.log").write_text(proc.stdout + proc.stderr)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     cases = yaml.safe_load(PLAYBOOK.read_text())[0]["vars"]["halb_cases"]

@@ -521,3 +521,15 @@ def test_variable_prefixes_the_messages(tmp_path, pki):
     )
     result, _ = run(tmp_path, variable="haproxy_certificates[www]", **given(pki, mode="0644"))
     assert result["msg"].startswith("haproxy_certificates[www].mode: ")
+
+
+def test_check_mode_on_a_host_without_openssl_warns_and_predicts_a_change(tmp_path, pki):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    result, dest = run(tmp_path, check_mode=True, env={"PATH": str(empty)}, **given(pki))
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert "openssl is not installed yet" in warning_text(result)
+    assert not dest.exists()
+    result, _ = run(tmp_path, env={"PATH": str(empty)}, **given(pki))
+    assert result.get("failed") is True
