@@ -10,6 +10,7 @@ import urllib.parse
 
 import halb_common
 import halb_lb as L
+import pytest
 
 STATS = ("/stats",)
 AUTH = ("admin", L.STATS_PASSWORD)
@@ -206,3 +207,35 @@ def test_unrestricted_admin_warns_and_the_diff_hides_the_password(lb):
     assert "+    stats admin if TRUE" in out
     assert "N3w-Secret-74" not in out and lb.STATS_PASSWORD not in out
     assert "stats auth admin:********" in out
+
+
+def test_a_reload_haproxy_cannot_load_fails_and_the_old_config_keeps_serving(lb):
+    # A maxconn beyond the file-descriptor limit passes `haproxy -c` but cannot
+    # be loaded: plain systemd would report "Reloaded"; haproxy-reload must fail.
+    _, hard = lb.sh(
+        lb.LB,
+        "awk '/Max open files/ {print $5}' /proc/$(systemctl show -p MainPID --value haproxy)/limits",
+    )
+    if not hard.strip().isdigit():
+        pytest.skip(f"no numeric file-descriptor limit ({hard.strip()!r})")
+    maxconn = int(hard) // 2 + 1000
+    lb.sh(lb.LB, "cp -p /etc/haproxy/haproxy.cfg /tmp/halb-good.cfg")
+    try:
+        lb.sh(
+            lb.LB,
+            f"sed -i '0,/^    maxconn [0-9]*$/s//    maxconn {maxconn}/' /etc/haproxy/haproxy.cfg"
+            f" && grep -q '^    maxconn {maxconn}$' /etc/haproxy/haproxy.cfg"
+            " && haproxy -c -q -f /etc/haproxy/haproxy.cfg",
+        )
+        before = lb.worker_pid()
+        rc, _ = lb.sh(lb.LB, "systemctl reload haproxy", check=False)
+        assert rc != 0
+        _, journal = lb.sh(lb.LB, "journalctl -u haproxy -n 30 --no-pager")
+        assert "could not load /etc/haproxy/haproxy.cfg" in journal
+        assert lb.worker_pid() == before
+        assert lb.request()[0] == 200
+    finally:
+        lb.sh(
+            lb.LB, "cp -p /tmp/halb-good.cfg /etc/haproxy/haproxy.cfg && systemctl reload haproxy"
+        )
+    assert lb.request()[0] == 200
