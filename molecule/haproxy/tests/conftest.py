@@ -24,6 +24,8 @@ def lb():
     for server in ("web1", "web2"):
         halb_lb.api(f"set server be_web/{server} state ready")
     halb_lb.wait_for(
-        "both web servers UP again",
-        lambda: all(halb_lb.stat("be_web", s)["status"] == "UP" for s in ("web1", "web2")),
+        what="both web servers UP again",
+        predicate=lambda: all(
+            halb_lb.stat("be_web", s)["status"] == "UP" for s in ("web1", "web2")
+        ),
     )

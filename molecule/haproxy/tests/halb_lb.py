@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 
-from halb_common import container, sh  # noqa: F401 (re-exported for the tests)
+from halb_common import container, sh, wait_for  # noqa: F401 (re-exported for the tests)
 
 LB = os.environ["HALB_LB"]
 LB_ADDRESS = os.environ["HALB_LB_ADDRESS"]
@@ -45,17 +45,6 @@ def worker_pid():
         if line.startswith("Pid:"):
             return int(line.split()[1])
     raise AssertionError("show info has no Pid")
-
-
-def wait_for(what, predicate, timeout=30.0, step=0.25):
-    """Poll ``predicate`` until it is truthy or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 class _TLSConnection(http.client.HTTPSConnection):

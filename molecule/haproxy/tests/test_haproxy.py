@@ -64,8 +64,10 @@ def test_backend_tls_is_verified_by_default(lb):
     assert row["status"] == "UP"
     # The rogue server answers TLS, but with a certificate the CA did not sign.
     row = lb.wait_for(
-        "rogue1 DOWN",
-        lambda: lb.stat("be_rogue", "rogue1")["status"] == "DOWN" and lb.stat("be_rogue", "rogue1"),
+        what="rogue1 DOWN",
+        predicate=lambda: (
+            lb.stat("be_rogue", "rogue1")["status"] == "DOWN" and lb.stat("be_rogue", "rogue1")
+        ),
     )
     assert row["check_status"].startswith("L6"), row["check_status"]
     assert lb.request("rogue.example.test")[0] == 503
@@ -111,7 +113,9 @@ def test_stopped_backend_is_taken_out_without_failed_requests(lb):
     with lb.Stream() as stream:
         time.sleep(1)
         lb.sh(lb.WEBS[1], "systemctl stop nginx")
-        lb.wait_for("web2 DOWN", lambda: lb.stat("be_web", "web2")["status"] == "DOWN")
+        lb.wait_for(
+            what="web2 DOWN", predicate=lambda: lb.stat("be_web", "web2")["status"] == "DOWN"
+        )
         time.sleep(2)
     assert stream.failures == [], stream.failures[:5]
     assert stream.ok > 20
@@ -123,7 +127,10 @@ def test_five_reloads_under_steady_requests_fail_none(lb):
         for _ in range(5):
             lb.sh(lb.LB, "systemctl reload haproxy")
             pids.append(
-                lb.wait_for("a new worker", lambda: lb.worker_pid() not in pids and lb.worker_pid())
+                lb.wait_for(
+                    what="a new worker",
+                    predicate=lambda: lb.worker_pid() not in pids and lb.worker_pid(),
+                )
             )
             time.sleep(1)
     assert len(set(pids)) == 6
@@ -136,7 +143,7 @@ def test_drain_survives_a_reload(lb):
     assert lb.stat("be_web", "web2")["status"] == "DRAIN"
     before = lb.worker_pid()
     lb.sh(lb.LB, "systemctl reload haproxy")
-    lb.wait_for("a new worker", lambda: lb.worker_pid() != before)
+    lb.wait_for(what="a new worker", predicate=lambda: lb.worker_pid() != before)
     assert lb.stat("be_web", "web2")["status"] == "DRAIN"
     _, state = lb.sh(lb.LB, "cat /var/lib/haproxy/server-state")
     assert re.search(r"\bbe_web\s+\d+\s+web2\b", state)
@@ -182,7 +189,7 @@ def test_traffic_logs_go_to_local_syslog_as_local6(lb):
         text = lb.sh(lb.LB, "cat /tmp/halb-syslog", check=False)[1]
         return next((x for x in text.splitlines() if "fe_web" in x and "be_web/" in x), None)
 
-    line = lb.wait_for("the request's log line", traffic_line, timeout=10)
+    line = lb.wait_for(what="the request's log line", predicate=traffic_line, timeout=10)
     # <182> = facility local6 (22) * 8 + severity info (6).
     assert line.startswith("<182>"), line
 

@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from halb_common import container, sh  # noqa: F401 (re-exported for the tests)
+from halb_common import container, sh, wait_for  # noqa: F401 (re-exported for the tests)
 
 HOSTS = os.environ["HALB_HOSTS"].split(",")
 ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True))
@@ -54,18 +54,6 @@ def ask_vip(timeout=1.0, vip=None):
             return response.read().decode().strip()
     except (urllib.error.URLError, OSError):
         return None
-
-
-def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
-    """Poll until predicate() is truthy; return its value; fail after timeout."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 def settled_holder(timeout=30.0, skip=(), stable_for=3.0, expect=None):
