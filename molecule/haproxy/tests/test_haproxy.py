@@ -169,29 +169,54 @@ def test_master_worker_with_one_thread_per_cpu(lb):
     assert "httpclose" not in config and "    http-reuse safe\n" in config
 
 
-def test_traffic_logs_go_to_local_syslog_as_local6(lb):
-    # A stand-in for rsyslog on 127.0.0.1:514 (the rsyslog role comes later):
-    # prints what it receives for 5 seconds.
-    listener = (
-        "import socket,time;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
-        "s.bind(('127.0.0.1',514));s.settimeout(0.5);end=time.time()+5\n"
-        "while time.time()<end:\n"
-        " try: print(s.recv(4096).decode(),flush=True)\n"
-        " except OSError: pass"
-    )
-    lb.sh(
-        lb.LB, f'rm -f /tmp/halb-syslog; (timeout 20 python3 -c "{listener}" > /tmp/halb-syslog &)'
-    )
-    time.sleep(1)
-    lb.request()
+def _logged(path, text):
+    """Lines of ``path`` on the load balancer that contain ``text``."""
+    return L.sh(L.LB, f"grep -h -- {text} {path} || true")[1].strip()
 
-    def traffic_line():
-        text = lb.sh(lb.LB, "cat /tmp/halb-syslog", check=False)[1]
-        return next((x for x in text.splitlines() if "fe_web" in x and "be_web/" in x), None)
 
-    line = lb.wait_for(what="the request's log line", predicate=traffic_line, timeout=10)
-    # <182> = facility local6 (22) * 8 + severity info (6).
-    assert line.startswith("<182>"), line
+def test_traffic_logs_land_in_their_own_file_and_not_in_the_system_log(lb):
+    marker = f"/halb-log-{time.time_ns()}"
+    assert lb.request(path=marker)[0] == 404  # nginx: no such page; HAProxy logs it
+    line = lb.wait_for(
+        what="the request in info.log",
+        predicate=lambda: _logged("/var/log/haproxy/info.log", marker),
+        timeout=15,
+    )
+    assert "fe_web be_web/" in line
+    _, elsewhere = lb.sh(lb.LB, f"grep -rl --exclude-dir=haproxy -- {marker} /var/log || true")
+    assert elsewhere.strip() == ""
+    # Traffic is info: it is not a notice.
+    assert _logged("/var/log/haproxy/notice.log", marker) == ""
+    _, mode = lb.sh(lb.LB, "stat -c '%a %U %G' /var/log/haproxy/info.log")
+    assert mode.split() == ["640", "root", "adm"]
+
+
+def test_server_state_changes_land_in_notice_log(lb):
+    lb.api("set server be_web/web2 state maint")
+    lb.wait_for(
+        what="the MAINT notice in notice.log",
+        predicate=lambda: _logged("/var/log/haproxy/notice.log", "be_web/web2"),
+        timeout=15,
+    )
+
+
+def test_syslog_input_listens_on_the_loopback_only(lb):
+    _, out = lb.sh(lb.LB, "ss -Hlun 'sport = :514'")
+    listeners = {line.split()[3] for line in out.splitlines() if line.strip()}
+    assert listeners == {"127.0.0.1:514"}, out
+
+
+def test_logrotate_starts_a_fresh_file(lb):
+    lb.sh(lb.LB, "logrotate -f /etc/logrotate.d/halb-haproxy")
+    lb.sh(lb.LB, "test -s /var/log/haproxy/info.log.1")
+    marker = f"/halb-rotated-{time.time_ns()}"
+    lb.request(path=marker)
+    lb.wait_for(
+        what="the request in the fresh info.log",
+        predicate=lambda: _logged("/var/log/haproxy/info.log", marker),
+        timeout=15,
+    )
+    assert _logged("/var/log/haproxy/info.log.1", marker) == ""
 
 
 def test_config_file_is_not_world_readable(lb):
