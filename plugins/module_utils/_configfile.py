@@ -36,20 +36,19 @@ def read_text(path):
 
 def private_backup(dest):
     """Copy ``dest`` to ``dest.<pid>.<time>~`` (the name Ansible's backups
-    have), readable by root only from the first byte on: a configuration may
-    hold passwords. Returns the backup's path."""
+    have), created 0600 with O_EXCL, so that it is readable by its owner only
+    from the first byte on (a configuration may hold passwords, a pem a key);
+    owner, group and times follow ``dest``. Returns the backup's path."""
+    st = os.stat(dest)
     backup = f"{dest}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S~')}"
-    fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(dest) + ".", dir=os.path.dirname(dest) or "."
-    )
-    try:
-        with os.fdopen(fd, "wb") as out, open(dest, "rb") as src:
-            shutil.copyfileobj(src, out)
-        os.utime(tmp, ns=(os.stat(dest).st_atime_ns, os.stat(dest).st_mtime_ns))
-        os.rename(tmp, backup)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, open(dest, "rb") as src:
+        shutil.copyfileobj(src, out)
+        out.flush()
+        os.fsync(out.fileno())
+        os.fchown(out.fileno(), st.st_uid, st.st_gid)
+        os.fchmod(out.fileno(), 0o600)
+    os.utime(backup, ns=(st.st_atime_ns, st.st_mtime_ns))
     return backup
 
 

@@ -119,8 +119,8 @@ options:
     default: false
   backup:
     description:
-      - Keep a timestamped copy (mode C(0600) or narrower) of the old file
-        beside O(dest) when it changes.
+      - Keep a timestamped copy (mode C(0600)) of the old file beside O(dest)
+        when it changes.
       - Off by default, unlike the configuration modules - every copy is one
         more private key on disk, and HAProxy loads every file of a directory
         given as C(crt).
@@ -241,11 +241,11 @@ import os
 import pwd
 import re
 import shutil
-import stat
 import tempfile
-import time
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.halb.cluster.plugins.module_utils._configfile import private_backup
 
 _BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 _KEY_LABELS = ("PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY")
@@ -747,22 +747,6 @@ def before_summary(openssl, dest):
     return summary(infos[0], infos[1:])
 
 
-def backup_copy(dest):
-    """A timestamped copy of dest, created 0600 and never wider than dest
-    without its 'other' bits (shutil.copy2 would open it with the umask first)."""
-    st = os.stat(dest)
-    name = f"{dest}.{os.getpid()}.{time.strftime('%Y-%m-%d@%H:%M:%S~')}"
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out, open(dest, "rb") as src:
-        shutil.copyfileobj(src, out)
-        out.flush()
-        os.fsync(out.fileno())
-        os.fchown(out.fileno(), st.st_uid, st.st_gid)
-        os.fchmod(out.fileno(), stat.S_IMODE(st.st_mode) & 0o770)
-    os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns))
-    return name
-
-
 def write_pem(module, dest, data, uid, gid, mode, backup):
     """Replace dest with ``data``: temp file 0600 from the start, fsync,
     final owner/group/mode on the temp file, then one rename."""
@@ -790,7 +774,7 @@ def write_pem(module, dest, data, uid, gid, mode, backup):
                 ) from exc
             os.fchmod(handle.fileno(), mode)
         if backup and os.path.exists(dest):
-            result["backup_file"] = backup_copy(dest)
+            result["backup_file"] = private_backup(dest)
         os.replace(tmp, dest)
     finally:
         if os.path.lexists(tmp):
