@@ -47,6 +47,7 @@ import ipaddress
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    ConfigError,
     as_bool as _as_bool,
     as_choice as _as_choice,
     as_dict as _as_dict,
@@ -229,12 +230,8 @@ _HTTPCLOSE_WARNING = (
 )
 
 
-class HAProxyConfigError(ValueError):
+class HAProxyConfigError(ConfigError):
     """Invalid HAProxy data. ``errors`` lists every problem, each naming its variable."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("\n".join(self.errors))
 
 
 # --------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import ipaddress
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    ConfigError,
     as_bool as _as_bool,
     as_choice as _as_choice,
     as_dict as _as_dict,
@@ -78,12 +79,8 @@ _NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "not
 _MAX_PASS = 8
 
 
-class KeepalivedConfigError(ValueError):
+class KeepalivedConfigError(ConfigError):
     """Invalid keepalived data. ``errors`` lists every problem, each naming its variable."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__("\n".join(self.errors))
 
 
 # --------------------------------------------------------------------------

@@ -18,6 +18,14 @@ _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 
 
+class ConfigError(ValueError):
+    """Invalid configuration data. ``errors`` lists every problem, each naming its variable."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
+
+
 def is_int(value):
     """A whole number that is not a boolean."""
     return isinstance(value, int) and not isinstance(value, bool)
