@@ -9,7 +9,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     KeepalivedConfigError,
     derive_host_config,
+    normalize,
     render,
+    vrrp_firewall_rules,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
 from ansible_collections.halb.cluster.plugins.plugin_utils._values import plain as _plain
@@ -69,6 +71,17 @@ def keepalived_cluster_errors(
     return errors + cluster_errors(selected)
 
 
+def keepalived_vrrp_firewall(config):
+    """What a firewall must let in for VRRP (see vrrp_firewall_rules), from a
+    host's configuration (for example keepalived_host_config's ``config``)."""
+    if not config:
+        return []
+    try:
+        return vrrp_firewall_rules(normalize(_plain(config)))
+    except KeepalivedConfigError as exc:
+        raise AnsibleFilterError(f"keepalived_vrrp_firewall: {exc}") from None
+
+
 class FilterModule:
     """halb.cluster keepalived filters."""
 
@@ -77,4 +90,5 @@ class FilterModule:
             "to_keepalived_conf": to_keepalived_conf,
             "keepalived_host_config": keepalived_host_config,
             "keepalived_cluster_errors": keepalived_cluster_errors,
+            "keepalived_vrrp_firewall": keepalived_vrrp_firewall,
         }

@@ -53,6 +53,7 @@ __all__ = [
     "render",
     "redact",
     "derive_host_config",
+    "vrrp_firewall_rules",
     "VAR_NAMES",
 ]
 
@@ -893,6 +894,7 @@ def derive_host_config(
     priority_step=10,
     priority=None,
     state=None,
+    notify=None,
 ):
     """Fill in what the inventory implies, then check and return the host's configuration.
 
@@ -902,7 +904,9 @@ def derive_host_config(
     host. With ``unicast`` (or ``unicast: true`` on an instance), the source
     address is the host's own address on the VRRP interface and the peers are
     the other members' addresses there, taken from ``facts`` (host -> Ansible
-    facts). Values set explicitly always win.
+    facts). ``notify`` (a command line or ``{script, user}``, e.g. the
+    mailx_notify role's program) becomes the ``notify`` hook of every instance
+    that has none of its own. Values set explicitly always win.
     """
     errs = []
     members = list(members or [])
@@ -946,6 +950,8 @@ def derive_host_config(
                         f"for {where}; lower the step or set priority"
                     )
                 inst["priority"] = value
+        if notify not in (None, "") and not any(inst.get(key) for key in _NOTIFY_KEYS):
+            inst["notify"] = notify
         if inst.get("state") is None:
             if state is not None:
                 inst["state"] = state
@@ -994,3 +1000,45 @@ def derive_host_config(
     if errs:
         raise KeepalivedConfigError(errs)
     return config
+
+
+# The multicast groups of VRRP (RFC 5798 section 5.1.1.2 and 5.1.2.2).
+VRRP_GROUPS = {4: "224.0.0.18", 6: "ff02::12"}
+
+
+def vrrp_firewall_rules(config):
+    """What a firewall must let in for this host's VRRP, from a normalized config.
+
+    One entry per interface and address family, sorted::
+
+        {"interface": "eth0", "family": 4, "protocols": ["vrrp", "ah"],
+         "destination": "224.0.0.18", "sources": [], "instances": ["VI_1"]}
+
+    Multicast instances need adverts to the VRRP group (``destination``);
+    unicast ones need adverts from each peer (``sources``, no destination).
+    ``ah`` is there when an instance authenticates with AH (IP protocol 51).
+    """
+    entries = {}
+    for inst in config.get("instances", []):
+        fam = family(inst)
+        peers = list(inst.get("unicast_peers") or [])
+        mode = "unicast" if peers else "multicast"
+        entry = entries.setdefault(
+            (inst["interface"], fam, mode),
+            {
+                "interface": inst["interface"],
+                "family": fam,
+                "protocols": ["vrrp"],
+                "destination": None if peers else VRRP_GROUPS[fam],
+                "sources": [],
+                "instances": [],
+            },
+        )
+        entry["instances"].append(inst["name"])
+        for peer in peers:
+            if peer not in entry["sources"]:
+                entry["sources"].append(peer)
+        auth = inst.get("authentication") or {}
+        if auth.get("type") == "AH" and "ah" not in entry["protocols"]:
+            entry["protocols"].append("ah")
+    return [entries[key] for key in sorted(entries)]

@@ -70,3 +70,98 @@ def test_cluster_errors_when_a_member_is_not_in_the_batch():
         "lb2: is in this run but not active in this batch (it failed earlier, or serial splits "
         "the pair); the pair is checked and changed together"
     ]
+
+
+def test_notify_default_fills_instances_without_a_hook_of_their_own():
+    data = pair()
+    data["instances"].append(
+        {
+            "name": "VI_2",
+            "interface": "eth1",
+            "virtual_router_id": 52,
+            "virtual_ipaddresses": [{"address": "198.51.100.10", "prefix": 24}],
+            "notify_master": "/usr/local/bin/own-hook",
+        }
+    )
+    hook = {"script": "/usr/local/libexec/halb/halb-notify", "user": "keepalived_script"}
+    result = FILTERS["keepalived_host_config"](
+        pair(data), "lb1", ["lb1", "lb2"], FACTS, notify=hook
+    )
+    assert result["errors"] == []
+    vi1, vi2 = result["config"]["instances"]
+    assert vi1["notify"] == hook
+    assert "notify" not in vi2 and vi2["notify_master"] == {"script": "/usr/local/bin/own-hook"}
+    text = k.render(result["config"], normalized=True)
+    assert 'notify "/usr/local/libexec/halb/halb-notify"' in text
+
+
+def test_notify_default_none_or_empty_adds_nothing():
+    for value in (None, ""):
+        result = FILTERS["keepalived_host_config"](
+            pair(), "lb1", ["lb1", "lb2"], FACTS, notify=value
+        )
+        assert "notify" not in result["config"]["instances"][0]
+
+
+def test_notify_default_is_checked_like_any_hook():
+    result = FILTERS["keepalived_host_config"](
+        pair(), "lb1", ["lb1", "lb2"], FACTS, notify="relative/path"
+    )
+    assert result["config"] is None
+    assert any("keepalived_instances[VI_1].notify" in e for e in result["errors"])
+
+
+def test_vrrp_firewall_multicast_pass():
+    config = FILTERS["keepalived_host_config"](pair(), "lb1", ["lb1", "lb2"], FACTS)["config"]
+    assert FILTERS["keepalived_vrrp_firewall"](config) == [
+        {
+            "interface": "eth0",
+            "family": 4,
+            "protocols": ["vrrp"],
+            "destination": "224.0.0.18",
+            "sources": [],
+            "instances": ["VI_1"],
+        }
+    ]
+
+
+def test_vrrp_firewall_unicast_ah_and_ipv6():
+    data = pair()
+    data["instances"][0]["authentication"] = {"type": "AH", "password": "s3cr3tXY"}
+    data["instances"].append(
+        {
+            "name": "VI_6",
+            "interface": "eth0",
+            "version": 3,
+            "virtual_router_id": 51,
+            "virtual_ipaddresses": [{"address": "2001:db8::10", "prefix": 64}],
+            "unicast": False,
+        }
+    )
+    # keepalived_unicast for the pair; the IPv6 instance opts out (multicast).
+    result = FILTERS["keepalived_host_config"](data, "lb2", ["lb1", "lb2"], FACTS, unicast=True)
+    assert result["errors"] == []
+    config = result["config"]
+    rules = FILTERS["keepalived_vrrp_firewall"](config)
+    assert rules == [
+        {
+            "interface": "eth0",
+            "family": 4,
+            "protocols": ["vrrp", "ah"],
+            "destination": None,
+            "sources": ["192.0.2.11"],
+            "instances": ["VI_1"],
+        },
+        {
+            "interface": "eth0",
+            "family": 6,
+            "protocols": ["vrrp"],
+            "destination": "ff02::12",
+            "sources": [],
+            "instances": ["VI_6"],
+        },
+    ]
+
+
+def test_vrrp_firewall_of_nothing():
+    assert FILTERS["keepalived_vrrp_firewall"](None) == []
