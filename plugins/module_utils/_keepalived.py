@@ -876,10 +876,13 @@ def host_addresses(facts, interface=None):
     return found
 
 
-def _primary_address(facts, interface, family):
+def _primary_address(facts, interface, family, exclude=()):
+    """The host's first global address of ``family`` on ``interface``, skipping
+    ``exclude`` (the instance's VIPs: on the node that holds them they are in
+    its facts too, and Linux lists the newest IPv6 address first)."""
     for address in host_addresses(facts, interface):
         ip = ipaddress.ip_address(address)
-        if ip.version == family and not ip.is_link_local:
+        if ip.version == family and not ip.is_link_local and str(ip) not in exclude:
             return address
     return None
 
@@ -969,8 +972,15 @@ def derive_host_config(
                 )
                 else 4
             )
+            vips = set()
+            for v in inst.get("virtual_ipaddresses") or []:
+                raw = str(v.get("address", "") if isinstance(v, dict) else v).split("/")[0]
+                try:
+                    vips.add(str(ipaddress.ip_address(raw)))
+                except ValueError:
+                    pass  # reported by normalize()
             if inst.get("unicast_src_ip") is None:
-                own = _primary_address(facts.get(host), iface, family)
+                own = _primary_address(facts.get(host), iface, family, vips)
                 if own is None:
                     errs.append(
                         f"{where}.unicast_src_ip: {host} has no IPv{family} address on "
@@ -982,7 +992,7 @@ def derive_host_config(
                 for other in members:
                     if other == host:
                         continue
-                    address = _primary_address(facts.get(other), iface, family)
+                    address = _primary_address(facts.get(other), iface, family, vips)
                     if address is None:
                         errs.append(
                             f"{where}.unicast_peers: no IPv{family} address of {other} on "

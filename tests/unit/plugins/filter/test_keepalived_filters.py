@@ -165,3 +165,24 @@ def test_vrrp_firewall_unicast_ah_and_ipv6():
 
 def test_vrrp_firewall_of_nothing():
     assert FILTERS["keepalived_vrrp_firewall"](None) == []
+
+
+def test_unicast_addresses_skip_the_vip_the_holder_lists_first():
+    # On the node holding it, Linux lists the newest IPv6 address (the VIP) first.
+    facts = {
+        "lb1": {"eth0": {"ipv6": [{"address": "2001:db8::10"}, {"address": "2001:db8::11"}]}},
+        "lb2": {"eth0": {"ipv6": [{"address": "fe80::2"}, {"address": "2001:db8::12"}]}},
+    }
+    data = pair()
+    data["instances"][0].update(
+        version=3, virtual_ipaddresses=[{"address": "2001:db8::10", "prefix": 64}]
+    )
+    data["instances"][0].pop("authentication")
+    for host, own, peer in (
+        ("lb1", "2001:db8::11", "2001:db8::12"),
+        ("lb2", "2001:db8::12", "2001:db8::11"),
+    ):
+        result = FILTERS["keepalived_host_config"](data, host, ["lb1", "lb2"], facts, unicast=True)
+        assert result["errors"] == []
+        inst = result["config"]["instances"][0]
+        assert (inst["unicast_src_ip"], inst["unicast_peers"]) == (own, [peer])
