@@ -138,6 +138,11 @@ def test_the_password_file_is_not_world_readable(mail):
                 check=False,
             )
             assert rc == 1, out
+            # Nor in any journal line since the containers started.
+            rc, out = M.sh(
+                lb, f"journalctl --no-pager -o cat | grep -cF -- '{secret}'", check=False
+            )
+            assert out.strip() == "0", out
 
 
 def test_a_wrong_password_keeps_the_alerts_until_it_is_fixed_and_is_never_shown(mail):
