@@ -1,0 +1,550 @@
+#!/usr/bin/python3
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""halb-notify: e-mail alerts for keepalived state changes (halb.cluster.mailx_notify).
+
+keepalived runs it from a ``notify`` hook, as the unprivileged script user:
+
+    halb-notify TYPE NAME STATE PRIORITY      e.g. INSTANCE VI_1 MASTER 150
+
+It never sends from there. It writes the alert into an on-disk spool (under
+a lock, named by a sequence number, so the order of events is kept), touches
+the spool's ``trigger`` file and returns at once: keepalived is never held
+up by a slow or dead relay. systemd's halb-notify-flush.path sees the trigger
+and starts halb-notify-flush.service, which runs ``halb-notify --flush`` as
+the script user: the queued alerts go out oldest first, each through s-nail
+under a timeout, and each is removed from the spool only after the relay
+accepted it. The first failure (relay down, wrong password, certificate not
+trusted) stops the flush; what is left is sent by the next event or by
+halb-notify-flush.timer. The spool is bounded: when it is full the oldest
+alert is dropped, and the next alert says how many were.
+
+Other modes:
+    halb-notify --flush     send what the spool holds (the timer and path units run it)
+    halb-notify --test      send a test message now, bypassing the spool; exit 1 if not sent
+    halb-notify --status    what the spool holds and how the last flush went
+
+Run as root, it switches to the script user first. Everything it does is
+logged to syslog (the journal) as ``halb-notify``; never the relay password.
+Settings: /etc/halb/notify.json (or --config, or $HALB_NOTIFY_CONFIG), written
+by the role; s-nail reads the relay and its password from the resource file
+that names (root:<script user> 0640).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import fcntl
+import json
+import os
+import pwd
+import re
+import signal
+import socket
+import subprocess
+import sys
+import syslog
+import time
+import urllib.parse
+
+DEFAULT_CONFIG = "/etc/halb/notify.json"
+ENTRY_RE = re.compile(r"^([0-9]{12})\.json$")
+STATES = ("MASTER", "BACKUP", "FAULT", "STOP")
+LOCK_WAIT = 5.0
+_UNSAFE = re.compile(r"[^\x21-\x7e]")
+
+_verbose = False
+
+
+class NotifyError(Exception):
+    """A problem worth one log line and a non-zero exit."""
+
+
+# --- logging -------------------------------------------------------------
+
+
+def log(priority, message):
+    """One line to syslog (the journal), and to stderr when verbose."""
+    try:
+        syslog.syslog(priority, message)
+    except OSError:
+        pass
+    if _verbose:
+        print(f"halb-notify: {message}", file=sys.stderr, flush=True)
+
+
+def _secrets(mailrc_path):
+    """The relay password as the resource file holds it (percent-encoded) and
+    decoded, so that no log line can ever carry it."""
+    found = []
+    try:
+        with open(mailrc_path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return found
+    for match in re.finditer(r"://[^:@/'\s]*:([^@'\s]+)@", text):
+        encoded = match.group(1)
+        found += [encoded, urllib.parse.unquote(encoded)]
+    return [s for s in found if len(s) >= 3]
+
+
+def scrub(text, secrets=()):
+    """Remove credentials from a text that is about to be logged."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return re.sub(r"(://[^:@/\s]*):[^@\s]*@", r"\1:********@", text)
+
+
+# --- settings ------------------------------------------------------------
+
+
+def load_config(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            cfg = json.load(handle)
+    except OSError as exc:
+        raise NotifyError(
+            f"cannot read {path}: {exc.strerror} (run as root or as the script user)"
+        ) from None
+    except ValueError as exc:
+        raise NotifyError(f"{path} is not valid JSON: {exc}") from None
+    missing = [k for k in ("from", "recipients", "mailer", "mailrc", "spool_dir") if not cfg.get(k)]
+    if missing:
+        raise NotifyError(f"{path}: missing {', '.join(missing)}")
+    cfg.setdefault("hostname", "")
+    cfg.setdefault("relay", "the relay")
+    cfg.setdefault("user", "keepalived_script")
+    cfg["spool_max"] = max(1, int(cfg.get("spool_max", 1000)))
+    cfg["timeout"] = max(1, int(cfg.get("timeout", 30)))
+    cfg["flush_budget"] = max(cfg["timeout"], int(cfg.get("flush_budget", 4 * cfg["timeout"])))
+    return cfg
+
+
+def drop_privileges(user):
+    """Run as the script user when started as root, so that the spool keeps
+    one owner."""
+    if os.geteuid() != 0:
+        return
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise NotifyError(f"the script user {user!r} does not exist") from None
+    os.setgroups([entry.pw_gid])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+
+
+# --- the spool -----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def flocked(path, wait):
+    """An exclusive flock on ``path``, waiting at most ``wait`` seconds;
+    yields whether it was obtained."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                got = True
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    got = False
+                    break
+                time.sleep(0.02)
+        yield got
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path, data):
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+class Spool:
+    """queue/<12-digit sequence>.json, one alert each; tmp/ for files being
+    written; ``seq`` the last sequence number given; ``lock`` guards the
+    sequence, ``flush.lock`` lets one flush run at a time; ``trigger`` is
+    touched after every new alert (halb-notify-flush.path watches it)."""
+
+    def __init__(self, directory, maximum):
+        self.dir = directory
+        self.max = maximum
+        self.queue = os.path.join(directory, "queue")
+        self.tmp = os.path.join(directory, "tmp")
+        self.bad = os.path.join(directory, "bad")
+        self.seq_path = os.path.join(directory, "seq")
+        self.lock_path = os.path.join(directory, "lock")
+        self.flush_lock_path = os.path.join(directory, "flush.lock")
+        self.trigger_path = os.path.join(directory, "trigger")
+        self.status_path = os.path.join(directory, "status.json")
+
+    def prepare(self):
+        if not os.path.isdir(self.dir):
+            raise NotifyError(f"the spool {self.dir} does not exist (run the role)")
+        for path in (self.queue, self.tmp, self.bad):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path, 0o700)
+
+    def entries(self):
+        """[(sequence, path)] oldest first."""
+        try:
+            names = os.listdir(self.queue)
+        except FileNotFoundError:
+            return []
+        found = []
+        for name in names:
+            match = ENTRY_RE.match(name)
+            if match:
+                found.append((int(match.group(1)), os.path.join(self.queue, name)))
+        return sorted(found)
+
+    def _last_seq(self):
+        try:
+            with open(self.seq_path, encoding="ascii") as handle:
+                last = int(handle.read().strip() or 0)
+        except (OSError, ValueError):
+            last = 0
+        entries = self.entries()
+        return max([last] + [seq for seq, _ in entries[-1:]])
+
+    def _evict(self):
+        """Make room for one more alert; return the sequence numbers dropped."""
+        dropped = []
+        entries = self.entries()
+        while len(entries) >= self.max:
+            seq, path = entries.pop(0)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                dropped.append(seq)
+        return dropped
+
+    def enqueue(self, alert):
+        """Store one alert; return (its sequence number, the ones dropped)."""
+        self.prepare()
+        with flocked(self.lock_path, LOCK_WAIT) as locked:
+            if not locked:
+                log(syslog.LOG_WARNING, f"{self.lock_path} stayed locked; queueing anyway")
+            dropped = self._evict()
+            seq = self._last_seq() + 1
+            record = dict(alert, seq=seq, dropped_before=len(dropped))
+            tmp = os.path.join(self.tmp, f"{seq:012d}.{os.getpid()}")
+            _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
+            # link() never replaces an existing entry: without the lock, take the next number.
+            for _ in range(1000):
+                try:
+                    os.link(tmp, os.path.join(self.queue, f"{seq:012d}.json"))
+                    break
+                except FileExistsError:
+                    seq += 1
+                    record["seq"] = seq
+                    _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
+            else:
+                raise NotifyError("could not name the alert in the spool")
+            os.unlink(tmp)
+            _fsync_dir(self.queue)
+            seq_tmp = os.path.join(self.tmp, f"seq.{os.getpid()}")
+            _write_file(seq_tmp, f"{seq}\n")
+            os.replace(seq_tmp, self.seq_path)
+        for old in dropped:
+            log(syslog.LOG_WARNING, f"spool full ({self.max}): dropped the oldest alert #{old}")
+        return seq, dropped
+
+    def poke(self):
+        """Tell halb-notify-flush.path that there is something to send."""
+        with open(self.trigger_path, "w", encoding="ascii") as handle:
+            handle.write(f"{time.time():.3f}\n")
+
+    def write_status(self, **fields):
+        status = self.read_status()
+        status.update(fields)
+        tmp = os.path.join(self.tmp, f"status.{os.getpid()}")
+        with contextlib.suppress(OSError):
+            _write_file(tmp, json.dumps(status, sort_keys=True) + "\n")
+            os.replace(tmp, self.status_path)
+
+    def read_status(self):
+        try:
+            with open(self.status_path, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return {}
+
+    def flush(self, send, budget):
+        """Send the queued alerts oldest first, removing each once the relay
+        took it; stop at the first failure or when ``budget`` seconds are
+        used up. Returns (sent, left, error or None); ``error`` is "busy"
+        when another flush holds the lock (it sends what is queued)."""
+        self.prepare()
+        deadline = time.monotonic() + budget
+        sent = 0
+        with flocked(self.flush_lock_path, 0) as locked:
+            if not locked:
+                return 0, len(self.entries()), "busy"
+            # New alerts may arrive while sending: look again until the queue is empty.
+            for _ in range(10000):
+                entries = self.entries()
+                if not entries:
+                    return sent, 0, None
+                for index, (seq, path) in enumerate(entries):
+                    if time.monotonic() >= deadline:
+                        return sent, len(entries) - index, f"flush took over {budget}s"
+                    try:
+                        with open(path, encoding="utf-8") as handle:
+                            alert = json.load(handle)
+                    except FileNotFoundError:
+                        continue  # dropped from a full spool meanwhile
+                    except (OSError, ValueError) as exc:
+                        # A broken entry must not block every later alert.
+                        os.replace(path, os.path.join(self.bad, os.path.basename(path)))
+                        log(syslog.LOG_ERR, f"alert #{seq} is unreadable ({exc}); moved to bad/")
+                        continue
+                    ok, detail = send(alert)
+                    if not ok:
+                        return sent, len(entries) - index, detail
+                    try:
+                        os.unlink(path)
+                    except FileNotFoundError:
+                        pass
+                    sent += 1
+            return sent, len(self.entries()), "too many rounds"
+
+
+# --- the message ---------------------------------------------------------
+
+
+def clean(value, limit=64):
+    """A word from keepalived's arguments, safe for a mail header."""
+    text = _UNSAFE.sub("?", str(value))[:limit]
+    return text or "?"
+
+
+def now_iso():
+    return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def make_alert(cfg, kind, name, state, priority, when=None):
+    """The spooled form of one keepalived notify call."""
+    priority = str(priority).strip()
+    return {
+        "host": cfg.get("hostname") or socket.gethostname(),
+        "type": clean(kind).upper(),
+        "name": clean(name, 128),
+        "state": clean(state).upper(),
+        "priority": priority if priority.lstrip("-").isdigit() else clean(priority, 16),
+        "time": when or now_iso(),
+        "epoch": time.time(),
+    }
+
+
+def summary(alert):
+    """``<host>: <instance> is now <STATE> (priority N) at <time>``"""
+    what = alert["name"] if alert.get("type") != "GROUP" else f"group {alert['name']}"
+    return (
+        f"{alert['host']}: {what} is now {alert['state']} (priority {alert['priority']}) "
+        f"at {alert['time']}"
+    )
+
+
+def render(alert, cfg, sent_at=None):
+    """(subject, body) of the mail for one alert."""
+    line = summary(alert)
+    label = "Group" if alert.get("type") == "GROUP" else "Instance"
+    body = [
+        line,
+        "",
+        f"Host:      {alert['host']}",
+        f"{label + ':':<10} {alert['name']}",
+        f"State:     {alert['state']}",
+        f"Priority:  {alert['priority']}",
+        f"Time:      {alert['time']}",
+        f"Event:     #{alert.get('seq', '?')} of {alert['host']} (numbered in order)",
+    ]
+    waited = (sent_at if sent_at is not None else time.time()) - float(alert.get("epoch", 0))
+    if alert.get("epoch") and waited >= 60:
+        body += ["", f"This alert waited {int(waited // 60)} min in the spool of {alert['host']}."]
+    if alert.get("dropped_before"):
+        body += [
+            "",
+            f"{alert['dropped_before']} older alert(s) were dropped: the spool of "
+            f"{alert['host']} was full ({cfg['spool_max']} alerts).",
+        ]
+    body += [
+        "",
+        "-- ",
+        f"halb-notify (keepalived notify hook) via {cfg['relay']}",
+    ]
+    return line, "\n".join(body) + "\n"
+
+
+# --- sending -------------------------------------------------------------
+
+
+def send_mail(cfg, subject, body, event_id=None, secrets=()):
+    """One message through s-nail, killed after cfg["timeout"] seconds.
+    Returns (ok, detail)."""
+    argv = [cfg["mailer"], "-:u", "-s", subject]
+    if event_id:
+        argv += ["-C", f"X-Halb-Notify-Event: {event_id}"]
+    argv += ["-.", *cfg["recipients"]]
+    env = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        # s-nail wants a HOME it can enter; it writes nothing there ("unset save").
+        "HOME": cfg["spool_dir"],
+        "MAILRC": cfg["mailrc"],
+        "MAILX_NO_SYSTEM_RC": "1",
+        "LC_ALL": "C.UTF-8",
+    }
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except OSError as exc:
+        return False, f"cannot run {cfg['mailer']}: {exc.strerror}"
+    try:
+        out, _ = proc.communicate(body.encode(), timeout=cfg["timeout"])
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=5)
+        return False, f"no result from the relay within {cfg['timeout']}s"
+    text = " ".join(out.decode(errors="replace").split())
+    if proc.returncode == 0:
+        return True, scrub(text, secrets)
+    return False, scrub(text or f"{cfg['mailer']} exited {proc.returncode}", secrets)
+
+
+def flush(cfg, spool):
+    """Send the spool (at most three passes, so that an alert queued while
+    another flush was finishing is not left behind). Returns the exit code."""
+    secrets = _secrets(cfg["mailrc"])
+
+    def send(alert):
+        subject, body = render(alert, cfg)
+        event_id = f"{alert['host']} {alert.get('seq', 0)}"
+        ok, detail = send_mail(cfg, subject, body, event_id, secrets)
+        if ok:
+            log(
+                syslog.LOG_INFO,
+                f"sent alert #{alert.get('seq')} via {cfg['relay']}: {summary(alert)}",
+            )
+        return ok, detail
+
+    for _ in range(3):
+        sent, left, error = spool.flush(send, cfg["flush_budget"])
+        if error == "busy":
+            return 0
+        stamp = now_iso()
+        if error:
+            spool.write_status(last_attempt=stamp, last_error=error, queued=left)
+            log(
+                syslog.LOG_WARNING,
+                f"could not send via {cfg['relay']} ({error}); {left} alert(s) stay in "
+                f"{spool.queue} for the next try",
+            )
+            return 1
+        if sent:
+            spool.write_status(last_attempt=stamp, last_success=stamp, last_error="", queued=0)
+        if not spool.entries():
+            return 0
+    return 0
+
+
+# --- main ----------------------------------------------------------------
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(
+        prog="halb-notify",
+        description="E-mail alerts for keepalived state changes, spooled and sent in order.",
+    )
+    parser.add_argument("--config", default=os.environ.get("HALB_NOTIFY_CONFIG", DEFAULT_CONFIG))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr as well")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--flush", action="store_true", help="send what the spool holds")
+    mode.add_argument("--test", action="store_true", help="send a test message now")
+    mode.add_argument("--status", action="store_true", help="show the spool")
+    parser.add_argument(
+        "event", nargs="*", metavar="TYPE NAME STATE PRIORITY", help="keepalived's notify arguments"
+    )
+    args = parser.parse_args(argv)
+    modes = args.flush or args.test or args.status
+    if modes and args.event:
+        parser.error("--flush, --test and --status take no event arguments")
+    if not modes and len(args.event) != 4:
+        parser.error("expected TYPE NAME STATE PRIORITY (as keepalived's notify gives them)")
+    return args
+
+
+def main(argv=None):
+    global _verbose
+    args = parse(sys.argv[1:] if argv is None else argv)
+    _verbose = args.verbose or args.test or args.status or sys.stderr.isatty()
+    os.umask(0o077)
+    syslog.openlog("halb-notify", syslog.LOG_PID, syslog.LOG_DAEMON)
+    try:
+        cfg = load_config(args.config)
+        drop_privileges(cfg["user"])
+        spool = Spool(cfg["spool_dir"], cfg["spool_max"])
+        if args.status:
+            status = dict(spool.read_status(), relay=cfg["relay"], spool=spool.queue)
+            status["queued"] = len(spool.entries())
+            print(json.dumps(status, indent=2, sort_keys=True))
+            return 0
+        if args.test:
+            alert = make_alert(cfg, "TEST", "halb-notify", "TEST", 0)
+            subject = f"{alert['host']}: test message from halb-notify at {alert['time']}"
+            body = (
+                f"{subject}\n\nIf you read this, {alert['host']} can send its keepalived "
+                f"alerts via {cfg['relay']} to {', '.join(cfg['recipients'])}.\n"
+            )
+            ok, detail = send_mail(cfg, subject, body, secrets=_secrets(cfg["mailrc"]))
+            if ok:
+                log(syslog.LOG_INFO, f"test message sent via {cfg['relay']}")
+                return 0
+            log(syslog.LOG_ERR, f"test message NOT sent via {cfg['relay']}: {detail}")
+            return 1
+        if args.flush:
+            return flush(cfg, spool)
+        alert = make_alert(cfg, *args.event)
+        if alert["state"] not in STATES:
+            log(syslog.LOG_WARNING, f"unexpected state {alert['state']!r}; queued as given")
+        seq, _ = spool.enqueue(alert)
+        log(syslog.LOG_INFO, f"queued alert #{seq}: {summary(alert)}")
+        try:
+            spool.poke()
+        except OSError as exc:
+            log(syslog.LOG_WARNING, f"cannot touch {spool.trigger_path}: {exc.strerror}")
+        return 0
+    except NotifyError as exc:
+        log(syslog.LOG_ERR, str(exc))
+        return 1
+    except OSError as exc:
+        log(syslog.LOG_ERR, f"{exc.filename or ''}: {exc.strerror or exc}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,388 @@
+"""halb-notify, the program keepalived's notify hook runs (roles/mailx_notify/files).
+
+Imported by path, with a stand-in for s-nail (a small executable in tmp_path
+that records what it was asked to send and succeeds, fails or hangs as the
+test says): no network at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import importlib.machinery
+import importlib.util
+import json
+import os
+import pathlib
+import pwd
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[4]
+PROGRAM = ROOT / "roles" / "mailx_notify" / "files" / "halb-notify.py"
+SECRET = "S3cr@t:pw/x"
+SECRET_ENCODED = "S3cr%40t%3Apw%2Fx"
+
+
+def _load():
+    loader = importlib.machinery.SourceFileLoader("halb_notify", str(PROGRAM))
+    spec = importlib.util.spec_from_loader("halb_notify", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+hn = _load()
+
+FAKE_MAILER = """\
+#!{python}
+# Stand-in for s-nail: records argv and the body, then does what ./mode says.
+import json, os, sys, time
+here = {here!r}
+mode = open(os.path.join(here, "mode")).read().strip() if os.path.exists(os.path.join(here, "mode")) else "ok"
+body = sys.stdin.read()
+count_file = os.path.join(here, "calls")
+calls = int(open(count_file).read()) if os.path.exists(count_file) else 0
+open(count_file, "w").write(str(calls + 1))
+if mode == "hang":
+    time.sleep(60)
+if mode == "fail" or (mode.startswith("fail-after-") and calls >= int(mode[11:])):
+    print("s-nail: SMTP server: 535 5.7.8 Authentication credentials invalid for "
+          "submission://alerts:{encoded}@relay:587 ({secret})")
+    sys.exit(4)
+with open(os.path.join(here, "sent.jsonl"), "a") as out:
+    out.write(json.dumps({{"argv": sys.argv[1:], "body": body, "env": {{
+        "MAILRC": os.environ.get("MAILRC"), "HOME": os.environ.get("HOME")}}}}) + "\\n")
+"""
+
+
+class Box:
+    """A spool, settings and a stand-in mailer in tmp_path."""
+
+    def __init__(self, tmp_path, spool_max=100, timeout=5):
+        self.dir = tmp_path
+        self.spool_dir = tmp_path / "spool"
+        self.spool_dir.mkdir(mode=0o700)
+        self.mailer = tmp_path / "s-nail"
+        self.mailer.write_text(
+            FAKE_MAILER.format(
+                python=sys.executable, here=str(tmp_path), encoded=SECRET_ENCODED, secret=SECRET
+            )
+        )
+        self.mailer.chmod(0o755)
+        self.mailrc = tmp_path / "notify.mailrc"
+        self.mailrc.write_text(
+            f"set v15-compat\nset mta='submission://alerts:{SECRET_ENCODED}@relay.example.test:587'\n"
+        )
+        self.config = tmp_path / "notify.json"
+        self.settings = {
+            "hostname": "lb1.example.test",
+            "from": "lb-alerts@example.test",
+            "recipients": ["ops@example.test", "oncall@example.test"],
+            "relay": "relay.example.test:587 (starttls)",
+            "mailer": str(self.mailer),
+            "mailrc": str(self.mailrc),
+            "user": pwd.getpwuid(os.geteuid()).pw_name,
+            "spool_dir": str(self.spool_dir),
+            "spool_max": spool_max,
+            "timeout": timeout,
+            "flush_budget": 60,
+        }
+        self.config.write_text(json.dumps(self.settings))
+        self.cfg = hn.load_config(str(self.config))
+        self.spool = hn.Spool(self.cfg["spool_dir"], self.cfg["spool_max"])
+
+    def mode(self, mode):
+        (self.dir / "mode").write_text(mode)
+
+    def sent(self):
+        path = self.dir / "sent.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines()]
+
+    def calls(self):
+        path = self.dir / "calls"
+        return int(path.read_text()) if path.exists() else 0
+
+    def queued(self):
+        return [seq for seq, _ in self.spool.entries()]
+
+    def event(self, state="MASTER", priority="150", name="VI_1", kind="INSTANCE"):
+        return self.spool.enqueue(hn.make_alert(self.cfg, kind, name, state, priority))[0]
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(hn, "log", lambda priority, message: logged.append(message))
+    monkeypatch.setattr(hn, "drop_privileges", lambda user: None)
+    monkeypatch.setattr(hn.syslog, "openlog", lambda *a, **k: None)
+    monkeypatch.setenv("HALB_NOTIFY_CONFIG", str(tmp_path / "notify.json"))
+    b = Box(tmp_path)
+    b.logged = logged
+    return b
+
+
+def test_events_get_increasing_sequence_numbers_under_the_lock(box):
+    assert [box.event(s) for s in ("BACKUP", "MASTER", "FAULT")] == [1, 2, 3]
+    assert box.queued() == [1, 2, 3]
+    names = sorted(os.listdir(box.spool.queue))
+    assert names == ["000000000001.json", "000000000002.json", "000000000003.json"]
+    alert = json.loads((pathlib.Path(box.spool.queue) / names[2]).read_text())
+    assert alert["state"] == "FAULT" and alert["seq"] == 3 and alert["host"] == "lb1.example.test"
+    assert os.listdir(box.spool.tmp) == []
+    assert (box.spool_dir / "seq").read_text().strip() == "3"
+
+
+def test_the_sequence_goes_on_after_the_queue_is_sent_and_survives_a_lost_seq_file(box):
+    box.event()
+    box.event()
+    assert hn.flush(box.cfg, box.spool) == 0
+    assert box.queued() == []
+    assert box.event() == 3
+    (box.spool_dir / "seq").unlink()
+    box.event()  # 4: the queue still holds 3
+    assert box.queued() == [3, 4]
+
+
+def test_the_hook_only_queues_and_touches_the_trigger(box):
+    before = time.monotonic()
+    assert hn.main(["INSTANCE", "VI_1", "MASTER", "150"]) == 0
+    assert time.monotonic() - before < 5
+    assert box.queued() == [1]
+    assert box.calls() == 0  # nothing is sent from keepalived's hook
+    assert (box.spool_dir / "trigger").exists()
+    assert any(
+        m.startswith("queued alert #1: lb1.example.test: VI_1 is now MASTER") for m in box.logged
+    )
+
+
+def test_flush_sends_oldest_first_and_removes_each_after_success(box):
+    for state in ("BACKUP", "MASTER", "FAULT"):
+        box.event(state)
+    assert hn.main(["--flush"]) == 0
+    sent = box.sent()
+    assert [s["argv"][s["argv"].index("-C") + 1] for s in sent] == [
+        "X-Halb-Notify-Event: lb1.example.test 1",
+        "X-Halb-Notify-Event: lb1.example.test 2",
+        "X-Halb-Notify-Event: lb1.example.test 3",
+    ]
+    subjects = [s["argv"][s["argv"].index("-s") + 1] for s in sent]
+    assert [s.split(" is now ")[1].split()[0] for s in subjects] == ["BACKUP", "MASTER", "FAULT"]
+    for s in sent:
+        # s-nail reads only the role's resource file; recipients after "-.".
+        assert s["argv"][0] == "-:u"
+        assert s["argv"][-3:] == ["-.", "ops@example.test", "oncall@example.test"]
+        assert s["env"]["MAILRC"] == str(box.mailrc)
+        assert s["env"]["HOME"] == str(box.spool_dir)
+    assert box.queued() == []
+    status = box.spool.read_status()
+    assert status["last_error"] == "" and status["queued"] == 0
+
+
+def test_flush_stops_at_the_first_failure_and_keeps_the_rest_in_order(box):
+    for state in ("BACKUP", "MASTER", "FAULT"):
+        box.event(state)
+    box.mode("fail-after-1")
+    assert hn.main(["--flush"]) == 1
+    assert len(box.sent()) == 1
+    assert box.calls() == 2  # the second attempt failed, the third was not tried
+    assert box.queued() == [2, 3]
+    status = box.spool.read_status()
+    assert "535 5.7.8" in status["last_error"] and status["queued"] == 2
+    warning = [m for m in box.logged if m.startswith("could not send")]
+    assert warning and "2 alert(s) stay" in warning[0]
+    # Never the password, in any form, in what is logged or kept.
+    for text in [*box.logged, json.dumps(status)]:
+        assert SECRET not in text and SECRET_ENCODED not in text
+    # The relay works again: the rest go out, in order, exactly once.
+    box.mode("ok")
+    assert hn.main(["--flush"]) == 0
+    events = [s["argv"][s["argv"].index("-C") + 1].split()[-1] for s in box.sent()]
+    assert events == ["1", "2", "3"]
+    assert box.queued() == []
+
+
+def test_a_relay_that_does_not_answer_is_given_up_after_the_timeout(box):
+    box.cfg["timeout"] = 1
+    box.event()
+    box.mode("hang")
+    before = time.monotonic()
+    assert hn.flush(box.cfg, box.spool) == 1
+    assert time.monotonic() - before < 10
+    assert box.queued() == [1]
+    assert any("no result from the relay within 1s" in m for m in box.logged)
+
+
+def test_only_one_flush_runs_at_a_time(box):
+    box.event()
+    fd = os.open(box.spool.flush_lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert hn.flush(box.cfg, box.spool) == 0
+        assert box.calls() == 0 and box.queued() == [1]
+    finally:
+        os.close(fd)
+    assert hn.flush(box.cfg, box.spool) == 0
+    assert box.queued() == []
+
+
+def test_the_spool_is_bounded_and_the_next_mail_says_what_was_dropped(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(hn, "log", lambda priority, message: logged.append(message))
+    box = Box(tmp_path, spool_max=3)
+    for i in range(5):
+        box.event(priority=str(100 + i))
+    assert box.queued() == [3, 4, 5]
+    assert [m for m in logged if "dropped the oldest" in m] == [
+        "spool full (3): dropped the oldest alert #1",
+        "spool full (3): dropped the oldest alert #2",
+    ]
+    alerts = [json.loads(pathlib.Path(p).read_text()) for _, p in box.spool.entries()]
+    assert [a["dropped_before"] for a in alerts] == [0, 1, 1]
+    _, body = hn.render(alerts[1], box.cfg)
+    assert (
+        "1 older alert(s) were dropped: the spool of lb1.example.test was full (3 alerts)." in body
+    )
+
+
+def test_a_broken_entry_does_not_block_the_others(box):
+    box.event("BACKUP")
+    pathlib.Path(box.spool.queue, "000000000001.json").write_text("{not json")
+    box.event("MASTER")
+    assert hn.flush(box.cfg, box.spool) == 0
+    assert len(box.sent()) == 1 and box.queued() == []
+    assert os.listdir(box.spool.bad) == ["000000000001.json"]
+
+
+def test_the_message_names_host_instance_state_priority_and_time(box):
+    when = "2026-11-21T10:56:19+01:00"
+    alert = dict(hn.make_alert(box.cfg, "INSTANCE", "VI_1", "MASTER", "150", when=when), seq=7)
+    subject, body = hn.render(alert, box.cfg, sent_at=alert["epoch"])
+    assert subject == f"lb1.example.test: VI_1 is now MASTER (priority 150) at {when}"
+    assert body.splitlines()[:9] == [
+        subject,
+        "",
+        "Host:      lb1.example.test",
+        "Instance:  VI_1",
+        "State:     MASTER",
+        "Priority:  150",
+        f"Time:      {when}",
+        "Event:     #7 of lb1.example.test (numbered in order)",
+        "",
+    ]
+    assert "via relay.example.test:587 (starttls)" in body
+    assert "waited" not in body
+    _, late = hn.render(alert, box.cfg, sent_at=alert["epoch"] + 600)
+    assert "This alert waited 10 min in the spool of lb1.example.test." in late
+    group = hn.make_alert(box.cfg, "GROUP", "VG_1", "BACKUP", "0")
+    assert hn.summary(group).startswith("lb1.example.test: group VG_1 is now BACKUP (priority 0)")
+    assert "Group:     VG_1" in hn.render(group, box.cfg)[1]
+
+
+def test_the_time_is_iso_8601_with_a_zone(box):
+    alert = hn.make_alert(box.cfg, "INSTANCE", "VI_1", "BACKUP", "140")
+    parsed = datetime.datetime.fromisoformat(alert["time"])
+    assert parsed.tzinfo is not None
+    assert abs(parsed.timestamp() - time.time()) < 5
+
+
+def test_the_host_name_falls_back_to_the_system_one(box):
+    box.cfg["hostname"] = ""
+    assert hn.make_alert(box.cfg, "INSTANCE", "VI_1", "MASTER", "1")["host"] == (
+        hn.socket.gethostname()
+    )
+
+
+def test_odd_arguments_are_made_safe_for_a_mail_header(box):
+    alert = hn.make_alert(box.cfg, "instance", "VI_1\r\nBcc: x@evil", "master", "15x0")
+    assert alert["name"] == "VI_1??Bcc:?x@evil"
+    assert alert["type"] == "INSTANCE" and alert["state"] == "MASTER"
+    assert alert["priority"] == "15x0"
+    assert "\n" not in hn.summary(alert)
+
+
+def test_scrub_hides_the_password():
+    text = f"error for submission://alerts:{SECRET_ENCODED}@relay:587 and {SECRET}"
+    out = hn.scrub(text, [SECRET_ENCODED, SECRET])
+    assert SECRET not in out and SECRET_ENCODED not in out
+    assert "submission://alerts:********@relay:587" in out
+    assert hn.scrub("smtp://u:p4ss@h") == "smtp://u:********@h"
+
+
+def test_the_password_is_read_from_the_resource_file_for_scrubbing(box):
+    assert set(hn._secrets(str(box.mailrc))) == {SECRET_ENCODED, SECRET}
+    assert hn._secrets(str(box.dir / "missing")) == []
+
+
+def test_test_mode_sends_at_once_without_the_spool(box, capsys):
+    box.event()
+    assert hn.main(["--test"]) == 0
+    [sent] = box.sent()
+    assert sent["argv"][2].startswith("lb1.example.test: test message from halb-notify at ")
+    assert "-C" not in sent["argv"]
+    assert box.queued() == [1]
+    box.mode("fail")
+    assert hn.main(["--test"]) == 1
+    assert any(m.startswith("test message NOT sent") for m in box.logged)
+    assert not any(SECRET in m or SECRET_ENCODED in m for m in box.logged)
+
+
+def test_status_shows_the_spool(box, capsys):
+    box.event()
+    assert hn.main(["--status"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["queued"] == 1 and status["relay"] == "relay.example.test:587 (starttls)"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["INSTANCE", "VI_1", "MASTER"], ["--flush", "INSTANCE", "VI_1", "MASTER", "1"]],
+)
+def test_wrong_arguments_are_refused(box, argv):
+    with pytest.raises(SystemExit) as info:
+        hn.main(argv)
+    assert info.value.code == 2
+
+
+def test_missing_or_broken_settings_fail_clearly(box, tmp_path):
+    assert hn.main(["--config", str(tmp_path / "nope.json"), "--flush"]) == 1
+    assert any("cannot read" in m for m in box.logged)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"from": "a@b.c"}))
+    assert hn.main(["--config", str(broken), "--flush"]) == 1
+    assert any("missing recipients, mailer, mailrc, spool_dir" in m for m in box.logged)
+
+
+def test_many_hooks_at_once_each_get_their_own_number(tmp_path):
+    """Real processes, as keepalived starts them: the lock keeps numbers unique."""
+    box = Box(tmp_path)
+    env = dict(os.environ, HALB_NOTIFY_CONFIG=str(box.config))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(PROGRAM), "INSTANCE", "VI_1", "BACKUP", str(i)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for i in range(12)
+    ]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, out
+    assert box.queued() == list(range(1, 13))
+    priorities = sorted(
+        int(json.loads(pathlib.Path(p).read_text())["priority"]) for _, p in box.spool.entries()
+    )
+    assert priorities == list(range(12))
+    assert box.calls() == 0
+
+
+def test_the_program_is_plain_python3_with_a_shebang():
+    first = PROGRAM.read_text().splitlines()[0]
+    assert first == "#!/usr/bin/python3"
+    compile(PROGRAM.read_text(), str(PROGRAM), "exec")
