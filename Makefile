@@ -31,7 +31,7 @@ S ?= default
 # molecule-all only syntax-checks it: testing it would destroy a running lab.
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 TEST_SCENARIOS := $(filter-out shared lab,$(SCENARIOS))
-LINT_PY_DIRS = $(wildcard plugins tests molecule)
+LINT_PY_DIRS = $(wildcard plugins tests molecule roles/*/files)
 
 # Environment for every molecule run: the installed tarball first, then the
 # collections bundled with the `ansible` package in the venv (community.docker
