@@ -1,15 +1,17 @@
 """What every scenario's verifier needs: commands in the containers (docker
 exec through the docker SDK) and ansible-playbook runs against molecule's
-inventory. Imported by the keepalived verifier (halb_pair) and the haproxy
-verifier (halb_lb)."""
+inventory, and the run of a scenario's bad_inputs.yml. Imported by the
+verifiers of every scenario."""
 
 from __future__ import annotations
 
 import os
+import pathlib
 import subprocess
 import time
 
 import docker
+import yaml
 
 _client = None
 
@@ -53,3 +55,23 @@ def wait_for(predicate, timeout=30.0, interval=0.2, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def bad_inputs(path, hosts, minimum, secrets=(), log_dir=None):
+    """Run a scenario's bad_inputs.yml (one failed role run per case; the
+    playbook itself asserts that each failed naming its variable and that
+    nothing changed) and check what it reports: every case refused on every
+    host, at least ``minimum`` cases, no secret in the output. Returns the
+    cases."""
+    path = pathlib.Path(path)
+    proc = playbook(path, timeout=1200)
+    if log_dir is not None:
+        (pathlib.Path(log_dir) / "bad_inputs.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-2000:]
+    cases = yaml.safe_load(path.read_text())[0]["vars"]["halb_cases"]
+    assert len(cases) >= minimum
+    for host in hosts:
+        assert f"{len(cases)} bad inputs refused on {host}" in proc.stdout
+    for secret in secrets:
+        assert secret not in proc.stdout + proc.stderr
+    return cases
