@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.halb.cluster.plugins.module_utils._keepalived import VRRP_GROUPS
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_bool,
     as_choice,
@@ -29,7 +30,6 @@ _IFACE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
 _SERVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$")
 VRRP_PROTOCOLS = ("vrrp", "ah")
 PORT_PROTOCOLS = ("tcp", "udp", "sctp")
-VRRP_GROUPS = {4: "224.0.0.18", 6: "ff02::12"}
 # What the keepalived and haproxy roles export beside what the firewall needs.
 _VRRP_KEYS = ("interface", "family", "protocols", "destination", "sources", "instances")
 _PORT_KEYS = ("port", "protocol", "sources", "proxies", "addresses")

@@ -78,6 +78,8 @@ _STATES = ("MASTER", "BACKUP")
 _AUTH_TYPES = ("PASS", "AH")
 _NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
 _MAX_PASS = 8
+# The multicast groups of VRRP (RFC 5798 section 5.1.1.2 and 5.1.2.2).
+VRRP_GROUPS = {4: "224.0.0.18", 6: "ff02::12"}
 
 
 class KeepalivedConfigError(ConfigError):
@@ -964,19 +966,17 @@ def derive_host_config(
                 inst["state"] = "MASTER" if index == 0 else "BACKUP"
         iface = inst.get("interface")
         if wants_unicast and isinstance(iface, str):
-            family = (
-                6
-                if any(
-                    ":" in str(v.get("address", v) if isinstance(v, dict) else v)
-                    for v in inst.get("virtual_ipaddresses") or []
-                )
-                else 4
-            )
+            # The VIPs as written: their family is the instance's, and the
+            # addresses themselves are never this host's or a peer's own.
+            written = [
+                str(v.get("address", v) if isinstance(v, dict) else v)
+                for v in inst.get("virtual_ipaddresses") or []
+            ]
+            family = 6 if any(":" in text for text in written) else 4
             vips = set()
-            for v in inst.get("virtual_ipaddresses") or []:
-                raw = str(v.get("address", "") if isinstance(v, dict) else v).split("/")[0]
+            for text in written:
                 try:
-                    vips.add(str(ipaddress.ip_address(raw)))
+                    vips.add(str(ipaddress.ip_address(text.split("/")[0])))
                 except ValueError:
                     pass  # reported by normalize()
             if inst.get("unicast_src_ip") is None:
@@ -1010,10 +1010,6 @@ def derive_host_config(
     if errs:
         raise KeepalivedConfigError(errs)
     return config
-
-
-# The multicast groups of VRRP (RFC 5798 section 5.1.1.2 and 5.1.2.2).
-VRRP_GROUPS = {4: "224.0.0.18", 6: "ff02::12"}
 
 
 def vrrp_firewall_rules(config):
