@@ -39,11 +39,13 @@ LINT_PY_DIRS = $(wildcard plugins tests molecule roles/*/files)
 SITE_PACKAGES = $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 MOLECULE_ENV = ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS):$(SITE_PACKAGES)"
 
-LAB_NODES := halb-lab-lb1 halb-lab-lb2
-LAB_VIP ?= 172.30.70.100
+# The lab (inventories/lab): molecule creates and destroys its containers;
+# it is prepared and deployed with plain ansible-playbook runs, as users do.
+LAB_CONTAINERS := halb-lab-lb1 halb-lab-lb2 halb-lab-web1 halb-lab-web2 halb-lab-smtp
+LAB_PLAYBOOK = $(MOLECULE_ENV) ANSIBLE_PIPELINING=True ansible-playbook -i inventories/lab
 
 .PHONY: help venv engine image collection src-farm lint unit molecule molecule-all test \
-	lab lab-down clean requirements
+	lab lab-status lab-drill lab-down clean requirements
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -118,36 +120,25 @@ test: lint unit molecule-all ## everything CI runs
 
 # --- the lab ---------------------------------------------------------------
 
-lab: image collection ## two-node lab left running (molecule converge -s lab)
+lab: image collection ## the two-node lab of the whole stack, left running (site.yml)
 	@# After a machine restart the containers exist but are stopped (or are
 	@# gone) while molecule's state still says "created": start afresh then.
-	@if ! (for c in $(LAB_NODES); do \
+	@if ! (for c in $(LAB_CONTAINERS); do \
 		[ "$$(docker container inspect -f '{{.State.Running}}' $$c 2>/dev/null)" = true ] || exit 1; \
 		done); then \
 		echo "lab: not running (yet); creating it from scratch"; \
 		$(MOLECULE_ENV) molecule destroy -s lab; \
+		$(MOLECULE_ENV) molecule create -s lab; \
 	fi
-	$(MOLECULE_ENV) molecule converge -s lab
-	@echo
-	@echo "The lab is up: network halb-lab (172.30.70.0/24); this machine is 172.30.70.1 on it."
-	@for c in $(LAB_NODES); do \
-		echo "--- $$c: docker exec $$c ip -br addr"; \
-		docker exec $$c ip -br addr; \
-	done
-	@# VRRP needs a few adverts to elect a MASTER: wait up to 15 s for one.
-	@for i in $$(seq 1 15); do \
-		holder=$$(for c in $(LAB_NODES); do \
-			if docker exec $$c ip -o -4 addr show 2>/dev/null | grep -qF ' $(LAB_VIP)/'; then echo -n "$$c "; fi; \
-			done); \
-		[ -n "$$holder" ] && break; sleep 1; \
-	done; \
-	echo "VIP $(LAB_VIP) is held by: $${holder:-nobody (is keepalived configured and running?)}"
-	@echo "Try:   curl http://$(LAB_VIP):8080/     (the whoami responder of the node holding the VIP)"
-	@echo "VRRP password (generated once, never a default): build/lab/vrrp-password"
-	@echo "Shell: docker exec -it halb-lab-lb1 bash"
-	@echo "Logs:  docker exec halb-lab-lb1 journalctl -u keepalived -n 20"
-	@echo "Fail over: docker exec <holder> systemctl stop keepalived"
-	@echo "Down:  make lab-down"
+	$(LAB_PLAYBOOK) molecule/shared/prepare-stack.yml
+	$(LAB_PLAYBOOK) site.yml
+	@scripts/lab-status.sh
+
+lab-status: ## who holds the lab's VIP, its URLs, credentials and the alert mails
+	@scripts/lab-status.sh
+
+lab-drill: collection ## a fail-over drill on the lab: make lab-drill FAULT=stop_haproxy
+	$(LAB_PLAYBOOK) playbooks/failover_drill.yml -e drill_fault=$(or $(FAULT),stop_haproxy)
 
 lab-down: venv ## destroy the lab
 	$(MOLECULE_ENV) molecule destroy -s lab

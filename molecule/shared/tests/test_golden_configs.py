@@ -30,7 +30,7 @@ def dummy_eth1():
     P.sh(NODE, "ip link del eth1", check=False)
 
 
-@pytest.mark.skipif(P.SCENARIO != "default", reason="run in the default scenario")
+@pytest.mark.skipif(P.SCENARIO != "keepalived", reason="run in the keepalived scenario")
 @pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.conf")))
 def test_golden_config_passes_keepalived_config_test(name, dummy_eth1):
     text = (GOLDEN / name).read_text()

@@ -171,7 +171,7 @@ def test_tracked_script_failure_moves_the_vip(pair):
 
 def test_pausing_the_master_node_moves_the_vip(pair):
     if not PREEMPT:
-        pytest.skip("covered by the default scenario")
+        pytest.skip("covered by the keepalived scenario")
     holder = pair.normal_holder()
     backup = pair.other(holder)
     pair.container(holder).pause()

@@ -1,6 +1,7 @@
-"""Helpers for the verify step of the mailx_notify scenario: the relay's
-record of what it received (docker exec), the load balancers' spools, and
-keepalived events. Every wait is bounded in time."""
+"""Helpers for the verify step of the scenarios with the test relay
+(mailx_notify, default): the relay's record of what it received (docker
+exec), the load balancers' spools, and keepalived events. Every wait is
+bounded in time."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ LBS = os.environ["HALB_LBS"].split(",")
 NAMES = dict(zip(LBS, os.environ["HALB_LB_NAMES"].split(","), strict=True))
 RELAY = os.environ["HALB_RELAY"]
 VIP = os.environ["HALB_VIP"]
-PASSWORD = os.environ["HALB_RELAY_PASSWORD"]
+PASSWORD = os.environ.get("HALB_RELAY_PASSWORD", "")
 PROGRAM = "/usr/local/libexec/halb/halb-notify"
 SPOOL = "/var/spool/halb-notify"
 USER = "keepalived_script"
-SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIO = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
 SUBJECT_RE = re.compile(
     r"^(?P<host>\S+): (?P<name>\S+) is now (?P<state>MASTER|BACKUP|FAULT|STOP) "
     r"\(priority (?P<priority>\d+)\) at (?P<time>\S+)$"

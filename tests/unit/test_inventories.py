@@ -1,0 +1,247 @@
+"""The inventories we ship pass our own checks, without contacting a host.
+
+Each inventory is loaded the way ansible-playbook loads it (InventoryManager,
+VariableManager, the vault), every load-balancer host's variables are put
+together as the roles see them (role defaults < inventory < role vars), and
+the same checks the roles run before they change anything are applied:
+keepalived per host and as a pair, haproxy, rsyslog, mailx_notify, and
+firewalld with what keepalived and haproxy export. Facts (which the roles
+gather on the hosts) are stood in for by the addresses the inventory names.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+from ansible.plugins.loader import init_plugin_loader
+from ansible.template import Templar, trust_as_template
+from ansible.vars.hostvars import HostVars
+from ansible.vars.manager import VariableManager
+
+from ansible_collections.halb.cluster.plugins.filter.firewalld import firewalld_errors
+from ansible_collections.halb.cluster.plugins.filter.haproxy import (
+    haproxy_config_check,
+    haproxy_ports,
+)
+from ansible_collections.halb.cluster.plugins.filter.keepalived import (
+    keepalived_host_config,
+    keepalived_vrrp_firewall,
+)
+from ansible_collections.halb.cluster.plugins.filter.mailx_notify import mailx_notify_errors
+from ansible_collections.halb.cluster.plugins.filter.rsyslog import rsyslog_errors
+from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Lookups (password, file, env) are plugins: load them as the CLI does.
+init_plugin_loader()
+ROLES = ("rsyslog", "haproxy", "mailx_notify", "keepalived", "firewalld")
+
+
+def _yaml(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def _trusted(value):
+    """Template text written here is trusted as a template (ansible-core 2.19)."""
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return {k: _trusted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_trusted(v) for v in value]
+    return value
+
+
+class _Templar:
+    def __init__(self, templar):
+        self._templar = templar
+
+    def template(self, value):
+        return self._templar.template(_trusted(value))
+
+
+def _role_layers():
+    defaults, role_vars = {}, {}
+    for role in ROLES:
+        base = os.path.join(ROOT, "roles", role)
+        defaults.update(_yaml(os.path.join(base, "defaults", "main.yml")))
+        for name in ("main.yml", "Debian.yml"):
+            path = os.path.join(base, "vars", name)
+            if os.path.exists(path):
+                role_vars.update(_yaml(path))
+    # Role files are templates to Ansible, as the inventory's are.
+    return _trusted(defaults), _trusted(role_vars)
+
+
+class Inventory:
+    """One inventory, loaded as ansible-playbook loads it."""
+
+    def __init__(self, path, vault_password_file=None, env=None):
+        for key, value in (env or {}).items():
+            os.environ[key] = value
+        self.loader = DataLoader()
+        if vault_password_file:
+            with open(vault_password_file, "rb") as handle:
+                secret = handle.read().strip()
+            self.loader.set_vault_secrets([("default", VaultSecret(secret))])
+        self.inventory = InventoryManager(loader=self.loader, sources=[path])
+        self.variables = VariableManager(loader=self.loader, inventory=self.inventory)
+        # Templates may read other hosts' variables; Ansible's task queue
+        # manager sets this private attribute the same way.
+        self.variables._hostvars = HostVars(
+            inventory=self.inventory, variable_manager=self.variables, loader=self.loader
+        )
+        self.defaults, self.role_vars = _role_layers()
+
+    def hosts(self, group):
+        return [h.name for h in self.inventory.get_hosts(pattern=group)]
+
+    def templar(self, host, extra=None):
+        own = self.variables.get_vars(host=self.inventory.get_host(host))
+        merged = {**self.defaults, **own, **self.role_vars, **(extra or {})}
+        merged.setdefault("inventory_hostname_short", host.split(".")[0])
+        return _Templar(Templar(loader=self.loader, variables=merged))
+
+
+def _facts(inventory, host, templar):
+    """Stand-in facts: every interface an instance names, with this host's address."""
+    address = templar.template("{{ ansible_host | default(lab_address) }}")
+    interfaces = {
+        inst["interface"] for inst in templar.template("{{ keepalived_instances }}")
+    }
+    facts = {"interfaces": sorted(interfaces | {"lo"}), "nodename": host, "os_family": "Debian"}
+    for name in interfaces:
+        facts[name] = {"device": name, "ipv4": {"address": address}, "ipv6": []}
+    return facts
+
+
+def check_inventory(inventory):
+    """Every message our checks give for the inventory's load balancers."""
+    members = inventory.hosts("loadbalancers")
+    assert len(members) == 2, members
+    errors, derived, facts = [], {}, {}
+    templars = {h: inventory.templar(h) for h in members}
+    for host in members:
+        facts[host] = _facts(inventory, host, templars[host])
+    for host in members:
+        t = templars[host]
+        data = t.template(
+            {
+                "global_defs": "{{ {'router_id': keepalived_router_id, 'script_user': "
+                "keepalived_script_user, 'enable_script_security': true} "
+                "| combine(keepalived_global_defs) }}",
+                "scripts": "{{ keepalived_scripts }}",
+                "instances": "{{ keepalived_instances }}",
+                "sync_groups": "{{ keepalived_sync_groups }}",
+            }
+        )
+        options = t.template(
+            {
+                "unicast": "{{ keepalived_unicast }}",
+                "priority_base": "{{ keepalived_priority_base }}",
+                "priority_step": "{{ keepalived_priority_step }}",
+                "priority": "{{ keepalived_priority }}",
+                "state": "{{ keepalived_state }}",
+            }
+        )
+        result = keepalived_host_config(data, host, members, facts, **options)
+        errors += result["errors"]
+        derived[host] = result["config"]
+        if result["config"] is None:
+            continue
+
+        exports = {
+            "__haproxy_nproc_cmd": {"stdout": "2"},
+            "keepalived_firewalld_vrrp": keepalived_vrrp_firewall(result["config"]),
+        }
+        t = inventory.templar(host, exports)
+        config = t.template("{{ __haproxy_config }}")
+        haproxy_errors = haproxy_config_check(config)["errors"]
+        errors += haproxy_errors
+        sources = t.template(
+            "{{ {haproxy_stats_port | int: haproxy_stats_allowed_networks} "
+            "if haproxy_stats_enabled | bool else {} }}"
+        )
+        exports["haproxy_firewalld_ports"] = [] if haproxy_errors else haproxy_ports(config, sources)
+        t = inventory.templar(host, exports)
+        errors += rsyslog_errors(
+            t.template(
+                {
+                    key: "{{ %s }}" % key
+                    for key in (
+                        "rsyslog_udp_address",
+                        "rsyslog_allow_remote_input",
+                        "rsyslog_udp_port",
+                        "rsyslog_log_dir",
+                        "rsyslog_log_files",
+                        "rsyslog_file_mode",
+                        "rsyslog_logrotate_size",
+                        "rsyslog_logrotate_rotate",
+                    )
+                }
+            )
+        )
+        if t.template("{{ mailx_notify_relay_host | default('', true) }}"):
+            errors += mailx_notify_errors(t.template("{{ __mailx_notify_values }}"), host)
+        errors += firewalld_errors(t.template("{{ __firewalld_values }}"))
+    selected = {h: {"config": derived[h], "facts": facts[h]} for h in members if derived[h]}
+    if len(selected) == len(members):
+        errors += cluster_errors(selected)
+    return errors, derived
+
+
+def test_the_example_inventory_passes_our_checks():
+    base = os.path.join(ROOT, "inventories", "example")
+    inventory = Inventory(base, os.path.join(base, "example-vault-password.txt"))
+    errors, derived = check_inventory(inventory)
+    assert errors == []
+    # What the article asks for, as the pair will run it.
+    lb1, lb2 = derived["lb1"], derived["lb2"]
+    assert [i["name"] for i in lb1["instances"]] == ["VI_PUBLIC", "VI_INTERNAL"]
+    assert {i["interface"] for i in lb1["instances"]} == {"eth0", "eth1"}
+    assert [i["state"] for i in lb1["instances"]] == ["MASTER", "MASTER"]
+    assert [i["state"] for i in lb2["instances"]] == ["BACKUP", "BACKUP"]
+    # The vault was read: the placeholder, not the template, is the password.
+    assert lb1["instances"][0]["authentication"]["password"] == "CHANGEme"
+
+
+def test_a_bad_value_in_the_example_inventory_is_reported():
+    """The check above can fail: the same inventory with a broken VRID and port."""
+    base = os.path.join(ROOT, "inventories", "example")
+    inventory = Inventory(base, os.path.join(base, "example-vault-password.txt"))
+    host_vars = inventory.inventory.get_host("lb2").vars
+    host_vars["keepalived_priority"] = 150
+    host_vars["haproxy_stats_port"] = 70000
+    errors, _ = check_inventory(inventory)
+    text = "\n".join(errors)
+    assert "haproxy_listens[stats].binds[0].port: 70000 is out of range 1-65535" in text
+    assert "lb1, lb2 all have priority 150" in text
+
+
+@pytest.mark.parametrize("scenario_hosts", ["inventories/lab", "molecule/default/hosts.yml"])
+def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
+    """The lab (make lab) and the default scenario share group_vars."""
+    source = os.path.join(ROOT, scenario_hosts)
+    if source.endswith("hosts.yml"):
+        # As molecule assembles it: this hosts file next to the lab's group_vars.
+        work = tmp_path / "inventory"
+        work.mkdir()
+        (work / "hosts.yml").symlink_to(source)
+        (work / "group_vars").symlink_to(os.path.join(ROOT, "inventories", "lab", "group_vars"))
+        source = str(work)
+    secrets = tmp_path / "secrets"
+    pki = secrets / "pki"
+    pki.mkdir(parents=True)
+    (pki / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    inventory = Inventory(source, env={"MOLECULE_EPHEMERAL_DIRECTORY": str(tmp_path)})
+    for host in inventory.hosts("all"):
+        inventory.inventory.get_host(host).vars["lab_secrets_dir"] = str(secrets)
+    errors, derived = check_inventory(inventory)
+    assert errors == []
+    assert len(derived) == 2
