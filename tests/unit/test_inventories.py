@@ -112,9 +112,7 @@ class Inventory:
 def _facts(inventory, host, templar):
     """Stand-in facts: every interface an instance names, with this host's address."""
     address = templar.template("{{ ansible_host | default(lab_address) }}")
-    interfaces = {
-        inst["interface"] for inst in templar.template("{{ keepalived_instances }}")
-    }
+    interfaces = {inst["interface"] for inst in templar.template("{{ keepalived_instances }}")}
     facts = {"interfaces": sorted(interfaces | {"lo"}), "nodename": host, "os_family": "Debian"}
     for name in interfaces:
         facts[name] = {"device": name, "ipv4": {"address": address}, "ipv6": []}
@@ -168,12 +166,14 @@ def check_inventory(inventory):
             "{{ {haproxy_stats_port | int: haproxy_stats_allowed_networks} "
             "if haproxy_stats_enabled | bool else {} }}"
         )
-        exports["haproxy_firewalld_ports"] = [] if haproxy_errors else haproxy_ports(config, sources)
+        exports["haproxy_firewalld_ports"] = (
+            [] if haproxy_errors else haproxy_ports(config, sources)
+        )
         t = inventory.templar(host, exports)
         errors += rsyslog_errors(
             t.template(
                 {
-                    key: "{{ %s }}" % key
+                    key: "{{ " + key + " }}"
                     for key in (
                         "rsyslog_udp_address",
                         "rsyslog_allow_remote_input",
@@ -224,7 +224,9 @@ def test_a_bad_value_in_the_example_inventory_is_reported():
     assert "lb1, lb2 all have priority 150" in text
 
 
-@pytest.mark.parametrize("scenario_hosts", ["inventories/lab", "molecule/default/hosts.yml"])
+@pytest.mark.parametrize(
+    "scenario_hosts", ["inventories/lab", "molecule/default/inventory/hosts.yml"]
+)
 def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     """The lab (make lab) and the default scenario share group_vars."""
     source = os.path.join(ROOT, scenario_hosts)

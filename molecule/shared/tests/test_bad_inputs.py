@@ -18,7 +18,9 @@ import yaml
 PLAYBOOK = pathlib.Path(__file__).resolve().parent.parent / "bad_inputs.yml"
 
 
-@pytest.mark.skipif(os.environ.get("HALB_BAD_INPUTS") != "1", reason="run in the keepalived scenario")
+@pytest.mark.skipif(
+    os.environ.get("HALB_BAD_INPUTS") != "1", reason="run in the keepalived scenario"
+)
 def test_bad_inputs_are_refused_and_change_nothing(tmp_path):
     before = {h: P.sh(h, "sha256sum /etc/keepalived/keepalived.conf")[1] for h in P.HOSTS}
     holder = P.normal_holder()
