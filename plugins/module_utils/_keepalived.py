@@ -10,13 +10,18 @@ The data model (every key optional unless marked *required*)::
 
     global_defs:  router_id, script_user, enable_script_security,
                   vrrp_skip_check_adv_addr, vrrp_strict, vrrp_garp_interval,
-                  vrrp_gna_interval, max_auto_priority
+                  vrrp_gna_interval, vrrp_garp_master_refresh,
+                  vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat,
+                  max_auto_priority
     scripts:      [{name*, script*, interval, timeout, weight, fall, rise, user}]
+    track_files:  [{name*, file* (absolute path), weight (default 0 = FAULT),
+                    init_file: value | {value, overwrite}}]
     instances:    [{name*, interface*, virtual_router_id*, priority*, state*,
                     advert_int, version, nopreempt, preempt_delay,
                     authentication: {type*, password*},
                     virtual_ipaddresses*: [{address*, prefix, dev, label, scope}],
                     track_scripts: [name | {name*, weight}],
+                    track_files: [name | {name*, weight}],
                     track_interfaces: [name | {name*, weight}],
                     unicast_src_ip, unicast_peers: [address],
                     notify, notify_master, notify_backup, notify_fault,
@@ -61,6 +66,7 @@ __all__ = [
 VAR_NAMES = {
     "global_defs": "keepalived_global_defs",
     "scripts": "keepalived_scripts",
+    "track_files": "keepalived_track_files",
     "instances": "keepalived_instances",
     "sync_groups": "keepalived_sync_groups",
 }
@@ -78,6 +84,9 @@ _STATES = ("MASTER", "BACKUP")
 _AUTH_TYPES = ("PASS", "AH")
 _NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
 _MAX_PASS = 8
+# keepalived 2.2.7 accepts track_file weights and init values of -254..254.
+_TRACK_FILE_WEIGHT = (-254, 254)
+_UNSAFE_PATH = re.compile(r'[\s"#!{}\\\x00]')
 # The multicast groups of VRRP (RFC 5798 section 5.1.1.2 and 5.1.2.2).
 VRRP_GROUPS = {4: "224.0.0.18", 6: "ff02::12"}
 
@@ -158,6 +167,9 @@ _GLOBAL_KEYS = (
     "vrrp_strict",
     "vrrp_garp_interval",
     "vrrp_gna_interval",
+    "vrrp_garp_master_refresh",
+    "vrrp_garp_master_refresh_repeat",
+    "vrrp_garp_lower_prio_repeat",
     "max_auto_priority",
 )
 
@@ -187,6 +199,33 @@ def _global_defs(errs, data):
         ),
         "vrrp_gna_interval": _as_number(
             errs, f"{var}.vrrp_gna_interval", data.get("vrrp_gna_interval"), 0, 3600
+        ),
+        # Periodic gratuitous ARPs while MASTER (0 = off) and the size of each
+        # burst; after a healed split brain they shorten the time neighbours
+        # keep the losing node's MAC for the VIP.
+        "vrrp_garp_master_refresh": _as_int(
+            errs,
+            f"{var}.vrrp_garp_master_refresh",
+            data.get("vrrp_garp_master_refresh"),
+            0,
+            86400,
+            " seconds (0 = off)",
+        ),
+        "vrrp_garp_master_refresh_repeat": _as_int(
+            errs,
+            f"{var}.vrrp_garp_master_refresh_repeat",
+            data.get("vrrp_garp_master_refresh_repeat"),
+            1,
+            255,
+            " messages per refresh",
+        ),
+        "vrrp_garp_lower_prio_repeat": _as_int(
+            errs,
+            f"{var}.vrrp_garp_lower_prio_repeat",
+            data.get("vrrp_garp_lower_prio_repeat"),
+            0,
+            255,
+            " messages per lower-priority advert",
         ),
         "max_auto_priority": _as_int(
             errs, f"{var}.max_auto_priority", data.get("max_auto_priority"), 1, 99
@@ -227,6 +266,82 @@ def _scripts(errs, data):
     return out
 
 
+_TRACK_FILE_KEYS = ("name", "file", "weight", "init_file")
+
+
+def _as_path(errs, where, value):
+    """An absolute file path written in double quotes (track_file file)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        errs.append(f"{where}: {value!r} is not a non-empty path")
+        return None
+    if not value.startswith("/"):
+        errs.append(f"{where}: {value!r} is not an absolute path (it must start with /)")
+        return None
+    if value.endswith("/"):
+        errs.append(f"{where}: {value!r} names a directory; give the path of the file")
+        return None
+    if _UNSAFE_PATH.search(value):
+        errs.append(
+            f'{where}: {value!r} contains white space or one of " # ! {{ }} \\, '
+            "which keepalived.conf cannot hold in a path"
+        )
+        return None
+    return value
+
+
+def _init_file(errs, where, value):
+    """init_file: a value, or {value, overwrite}. Returns {value, overwrite} or None."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        _unknown_keys(errs, where, value, ("value", "overwrite"))
+        number = value.get("value", 0)
+        overwrite = _as_bool(errs, f"{where}.overwrite", value.get("overwrite", False))
+        at = f"{where}.value"
+    else:
+        number, overwrite, at = value, False, where
+    lo, hi = _TRACK_FILE_WEIGHT
+    number = _as_int(
+        errs, at, number, lo, hi, " (the number written into the file when keepalived starts)"
+    )
+    if number is None or overwrite is None:
+        return None
+    return {"value": number, "overwrite": overwrite}
+
+
+def _track_files(errs, data):
+    var = VAR_NAMES["track_files"]
+    out = []
+    seen = set()
+    paths = {}
+    for i, item in enumerate(_as_list(errs, var, data)):
+        where = _label(var, i, item)
+        name, readable = _entry(errs, where, item, _TRACK_FILE_KEYS, seen, "track file name")
+        if not readable:
+            continue
+        if item.get("file") is None:
+            errs.append(
+                f"{where}.file: required (the absolute path of the file keepalived watches, "
+                "for example /run/halb/haproxy-down)"
+            )
+        path = _as_path(errs, f"{where}.file", item.get("file"))
+        if path is not None:
+            if path in paths:
+                errs.append(f"{where}.file: {path} is already the file of {paths[path]!r}")
+            paths.setdefault(path, name)
+        lo, hi = _TRACK_FILE_WEIGHT
+        entry = {
+            "name": name,
+            "file": path,
+            "weight": _as_int(errs, f"{where}.weight", item.get("weight", 0), lo, hi),
+            "init_file": _init_file(errs, f"{where}.init_file", item.get("init_file")),
+        }
+        out.append({k: v for k, v in entry.items() if v is not None})
+    return out
+
+
 def _notify(errs, where, value):
     """A notify hook: a command line or {script, user}."""
     if value is None:
@@ -244,7 +359,7 @@ def _notify(errs, where, value):
     return {"script": script, "user": user} if user else {"script": script}
 
 
-def _tracked(errs, where, value, what):
+def _tracked(errs, where, value, what, weights=(-253, 253)):
     out = []
     seen = set()
     for j, entry in enumerate(_as_list(errs, where, value)):
@@ -262,7 +377,7 @@ def _tracked(errs, where, value, what):
         if name in seen:
             errs.append(f"{at}.name: {name!r} is listed twice")
         seen.add(name)
-        weight = _as_int(errs, f"{at}.weight", entry.get("weight"), -253, 253)
+        weight = _as_int(errs, f"{at}.weight", entry.get("weight"), *weights)
         if name is not None:
             out.append({"name": name, "weight": weight} if weight is not None else {"name": name})
     return out
@@ -335,6 +450,7 @@ _INSTANCE_KEYS = (
     "authentication",
     "virtual_ipaddresses",
     "track_scripts",
+    "track_files",
     "track_interfaces",
     "unicast_src_ip",
     "unicast_peers",
@@ -499,6 +615,13 @@ def _instances(errs, data, strict):
         inst["track_scripts"] = _tracked(
             errs, f"{where}.track_scripts", item.get("track_scripts"), "script"
         )
+        inst["track_files"] = _tracked(
+            errs,
+            f"{where}.track_files",
+            item.get("track_files"),
+            "track file",
+            _TRACK_FILE_WEIGHT,
+        )
         inst["track_interfaces"] = _tracked(
             errs, f"{where}.track_interfaces", item.get("track_interfaces"), "interface"
         )
@@ -589,13 +712,18 @@ def _sync_groups(errs, data, instance_names):
     return out
 
 
-def effective_weight(config, tracked):
-    """The weight a track_scripts entry applies: its own, else its script's (0 = FAULT)."""
+# The instance key of each kind of tracked object, and the section that defines them.
+TRACKED_SECTIONS = {"track_scripts": "scripts", "track_files": "track_files"}
+
+
+def effective_weight(config, tracked, key="track_scripts"):
+    """The weight a track_scripts (or, with ``key``, track_files) entry
+    applies: its own, else its script's or file's (0 = FAULT)."""
     if "weight" in tracked:
         return tracked["weight"]
-    for script in config.get("scripts", []):
-        if script.get("name") == tracked["name"]:
-            return script.get("weight", 0)
+    for defined in config.get(TRACKED_SECTIONS[key], []):
+        if defined.get("name") == tracked["name"]:
+            return defined.get("weight", 0)
     return 0
 
 
@@ -608,17 +736,22 @@ def family(instance):
 def _cross_checks(errs, config):
     """Checks across sections of one host's configuration."""
     var = VAR_NAMES["instances"]
-    scripts = {s["name"] for s in config["scripts"] if s.get("name")}
+    defined = {
+        key: {d["name"] for d in config[section] if d.get("name")}
+        for key, section in TRACKED_SECTIONS.items()
+    }
+    what = {"track_scripts": "a script", "track_files": "a track file"}
     vrids = {}
     for inst in config["instances"]:
         where = f"{var}[{inst.get('name')}]"
-        for j, tracked in enumerate(inst.get("track_scripts", [])):
-            if tracked["name"] not in scripts:
-                known = ", ".join(sorted(scripts)) or "none defined"
-                errs.append(
-                    f"{where}.track_scripts[{j}]: {tracked['name']!r} is not a script of "
-                    f"keepalived_scripts ({known})"
-                )
+        for key, section in TRACKED_SECTIONS.items():
+            for j, tracked in enumerate(inst.get(key, [])):
+                if tracked["name"] not in defined[key]:
+                    known = ", ".join(sorted(defined[key])) or "none defined"
+                    errs.append(
+                        f"{where}.{key}[{j}]: {tracked['name']!r} is not {what[key]} of "
+                        f"{VAR_NAMES[section]} ({known})"
+                    )
         key = (inst.get("interface"), inst.get("virtual_router_id"), family(inst))
         if None not in key:
             if key in vrids:
@@ -641,14 +774,15 @@ def _cross_checks(errs, config):
             inst = next((i for i in config["instances"] if i.get("name") == member), None)
             if inst is None:
                 continue
-            for j, tracked in enumerate(inst.get("track_scripts", [])):
-                weight = effective_weight(config, tracked)
-                if weight:
-                    errs.append(
-                        f"{var}[{member}].track_scripts[{j}]: {tracked['name']!r} has weight "
-                        f"{weight}, but {member} is in sync group {group['name']!r}, where "
-                        "keepalived ignores weighted checks; use weight 0 (FAULT) for it"
-                    )
+            for key in TRACKED_SECTIONS:
+                for j, tracked in enumerate(inst.get(key, [])):
+                    weight = effective_weight(config, tracked, key)
+                    if weight:
+                        errs.append(
+                            f"{var}[{member}].{key}[{j}]: {tracked['name']!r} has weight "
+                            f"{weight}, but {member} is in sync group {group['name']!r}, where "
+                            "keepalived ignores weighted checks; use weight 0 (FAULT) for it"
+                        )
             for j, tracked in enumerate(inst.get("track_interfaces", [])):
                 if tracked.get("weight"):
                     errs.append(
@@ -672,6 +806,7 @@ def normalize(data):
     config = {
         "global_defs": global_defs,
         "scripts": _scripts(errs, data.get("scripts")),
+        "track_files": _track_files(errs, data.get("track_files")),
         "instances": _instances(errs, data.get("instances", []), global_defs.get("vrrp_strict")),
     }
     config["sync_groups"] = _sync_groups(
@@ -723,7 +858,14 @@ def render(data, normalized=False):
     for key in ("enable_script_security", "vrrp_skip_check_adv_addr", "vrrp_strict"):
         if gd.get(key):
             body.append(f"{ind}{key}")
-    for key in ("vrrp_garp_interval", "vrrp_gna_interval", "max_auto_priority"):
+    for key in (
+        "vrrp_garp_interval",
+        "vrrp_gna_interval",
+        "vrrp_garp_master_refresh",
+        "vrrp_garp_master_refresh_repeat",
+        "vrrp_garp_lower_prio_repeat",
+        "max_auto_priority",
+    ):
         if gd.get(key) is not None:
             body.append(f"{ind}{key} {_fmt(gd[key])}")
     _block(lines, "", "global_defs", body)
@@ -737,6 +879,19 @@ def render(data, normalized=False):
             body.append(f"{ind}user {script['user']}")
         lines.append("")
         _block(lines, "", f"vrrp_script {script['name']}", body)
+
+    # `track_file NAME` is the block's name since keepalived 2.1 (`vrrp_track_file`
+    # is its deprecated synonym). The weight is always written: keepalived's own
+    # default is 1, this model's 0 (FAULT), like vrrp_script.
+    for tfile in config.get("track_files", []):
+        body = [f'{ind}file "{tfile["file"]}"', f"{ind}weight {tfile.get('weight', 0)}"]
+        init = tfile.get("init_file")
+        if init is not None:
+            body.append(
+                f"{ind}init_file {init['value']}" + (" overwrite" if init["overwrite"] else "")
+            )
+        lines.append("")
+        _block(lines, "", f"track_file {tfile['name']}", body)
 
     for group in config["sync_groups"]:
         body = [f"{ind}group {{"] + [f"{ind2}{m}" for m in group["group"]] + [f"{ind}}}"]
@@ -781,6 +936,7 @@ def render(data, normalized=False):
         _block(body, ind, "virtual_ipaddress", vip_lines)
         for key, title in (
             ("track_scripts", "track_script"),
+            ("track_files", "track_file"),
             ("track_interfaces", "track_interface"),
         ):
             if inst.get(key):

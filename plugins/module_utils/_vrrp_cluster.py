@@ -4,7 +4,7 @@
 
 A single host's keepalived.conf can be valid and the pair still broken: two
 nodes with different VRIDs never see each other, equal priorities leave the
-election to IP addresses, a tracked script whose weight is smaller than the
+election to IP addresses, a tracked script or file whose weight is smaller than the
 priority gap never moves the VIP. These checks look at every member at once.
 
 Input: ``members``, an ordered mapping host -> {"config": <normalized config
@@ -24,7 +24,8 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
 )
 
 _INST = "keepalived_instances"
-_SCRIPTS = "keepalived_scripts"
+# The instance key of each weighted tracker and the variable that defines its default weight.
+_TRACKED = {"track_scripts": "keepalived_scripts", "track_files": "keepalived_track_files"}
 
 
 def _vips(inst):
@@ -85,28 +86,32 @@ def _same(errs, name, members, key, label, show=True):
 
 
 def _weight_checks(errs, name, members, configs):
-    """A tracked script or interface must be able to move the VIP (or be weight 0 = FAULT)."""
+    """A tracked script, file or interface must be able to move the VIP (or be weight 0 = FAULT)."""
     ranked = sorted(members, key=lambda m: m[1].get("priority", 0), reverse=True)
     if len(ranked) < 2:
         return
     (top_host, top), (next_host, second) = ranked[0], ranked[1]
     gap = top["priority"] - second["priority"]
-    for j, tracked in enumerate(top.get("track_scripts", [])):
-        # Down on the top node (weight < 0) or up on the next (weight > 0),
-        # the check moves the VIP only if it outweighs the gap.
-        weight = effective_weight(configs[top_host], tracked)
-        if weight == 0 or abs(weight) > gap:
-            continue
-        source = (
-            f"{_INST}[{name}].track_scripts[{j}].weight"
-            if "weight" in tracked
-            else f"{_SCRIPTS}[{tracked['name']}].weight"
-        )
-        errs.append(
-            f"{source}: weight {weight} of {tracked['name']!r} cannot move the VIP of {name}: "
-            f"{top_host} has priority {top['priority']} and {next_host} {second['priority']} "
-            f"(gap {gap}); use a weight below -{gap} or above {gap}, or 0 to go to FAULT"
-        )
+    for key, section in _TRACKED.items():
+        for j, tracked in enumerate(top.get(key, [])):
+            # Down on the top node (weight < 0) or up on the next (weight > 0),
+            # the check moves the VIP only if it outweighs the gap. For a track
+            # file the file's value multiplies the weight: 1 (down) is the case
+            # that must move the VIP.
+            weight = effective_weight(configs[top_host], tracked, key)
+            if weight == 0 or abs(weight) > gap:
+                continue
+            source = (
+                f"{_INST}[{name}].{key}[{j}].weight"
+                if "weight" in tracked
+                else f"{section}[{tracked['name']}].weight"
+            )
+            errs.append(
+                f"{source}: weight {weight} of {tracked['name']!r} cannot move the VIP of "
+                f"{name}: {top_host} has priority {top['priority']} and {next_host} "
+                f"{second['priority']} (gap {gap}); use a weight below -{gap} or above {gap}, "
+                "or 0 to go to FAULT"
+            )
     for j, tracked in enumerate(top.get("track_interfaces", [])):
         weight = tracked.get("weight", 0)
         if weight == 0 or abs(weight) > gap:

@@ -25,17 +25,27 @@ options:
   config:
     description:
       - The configuration, with the sections C(global_defs), C(scripts),
-        C(instances) and C(sync_groups). See the keepalived role's
+        C(track_files), C(instances) and C(sync_groups). See the keepalived role's
         C(meta/argument_specs.yml) and C(docs/keepalived.md) for every key.
     type: dict
     required: true
     suboptions:
       global_defs:
         description: router_id, script_user, enable_script_security, vrrp_skip_check_adv_addr,
-          vrrp_strict, vrrp_garp_interval, vrrp_gna_interval, max_auto_priority.
+          vrrp_strict, vrrp_garp_interval, vrrp_gna_interval, vrrp_garp_master_refresh,
+          vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat, max_auto_priority.
         type: dict
       scripts:
         description: vrrp_script entries (name, script, interval, timeout, weight, fall, rise, user).
+        type: list
+        elements: dict
+      track_files:
+        description:
+          - C(track_file) entries (name, file, weight, init_file) that instances list in
+            their C(track_files). keepalived watches each file with inotify and reads the
+            number in it at once when it changes.
+          - O(config.track_files[].weight) defaults to 0 (a non-zero value in the file puts
+            the instance in FAULT), and is always written, since keepalived's own default is 1.
         type: list
         elements: dict
       instances:
@@ -156,6 +166,7 @@ def _argument_spec():
             "options": {
                 "global_defs": {"type": "dict"},
                 "scripts": {"type": "list", "elements": "dict"},
+                "track_files": {"type": "list", "elements": "dict"},
                 "instances": {"type": "list", "elements": "dict", "options": instance_options},
                 "sync_groups": {"type": "list", "elements": "dict"},
             },
@@ -202,6 +213,18 @@ def main():
                 module.warn(line + " (ignored in check mode)")
         elif missing:
             module.fail_json(msg="\n".join(missing), errors=missing)
+
+    # keepalived watches a track file's directory; when the directory is
+    # missing at start or reload it drops the track file (and only logs it).
+    for tfile in config.get("track_files", []):
+        directory = os.path.dirname(tfile["file"])
+        if not os.path.isdir(directory):
+            module.warn(
+                f"keepalived_track_files[{tfile['name']}].file: the directory {directory} does not "
+                "exist on this host; keepalived ignores the track file until it exists when "
+                "keepalived starts or reloads (the haproxy role creates the one of "
+                "haproxy_down_file)"
+            )
 
     binary = checker_binary(
         module, "keepalived_bin", params["keepalived_bin"], params["validate"], "keepalived"

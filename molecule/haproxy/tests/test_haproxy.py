@@ -271,3 +271,78 @@ def test_a_reload_haproxy_cannot_load_fails_and_the_old_config_keeps_serving(lb)
             lb.LB, "cp -p /tmp/halb-good.cfg /etc/haproxy/haproxy.cfg && systemctl reload haproxy"
         )
     assert lb.request()[0] == 200
+
+
+DOWN_FILE = "/run/halb/haproxy-down"
+
+
+def _down_file(lb):
+    """The down file's content (stripped), or None when it cannot be read."""
+    rc, out = lb.sh(lb.LB, f"cat {DOWN_FILE}", check=False)
+    return out.strip() if rc == 0 else None
+
+
+def _answers(lb):
+    """Whether HAProxy answers a request with 200 (False while it is down)."""
+    try:
+        return lb.request(timeout=2.0)[0] == 200
+    except OSError:
+        return False
+
+
+def _restore_haproxy(lb):
+    lb.sh(lb.LB, "systemctl start haproxy", check=False)
+    lb.wait_for(what="HAProxy answering again", predicate=lambda: _answers(lb))
+
+
+def test_down_file_says_1_after_a_stop_and_0_after_a_start(lb):
+    # The drop-in writes it (ExecStopPost / ExecStartPost) before systemctl
+    # returns; keepalived_track_files watches it.
+    assert _down_file(lb) == "0"
+    _, out = lb.sh(lb.LB, f"stat -c '%a %U' /run/halb {DOWN_FILE}")
+    assert out.split() == ["755", "root", "644", "root"]
+    try:
+        lb.sh(lb.LB, "systemctl stop haproxy")
+        assert _down_file(lb) == "1"
+        lb.sh(lb.LB, "systemctl start haproxy")
+        assert _down_file(lb) == "0"
+        assert lb.request()[0] == 200
+        # No temporary file is left behind (each write is a rename).
+        _, listing = lb.sh(lb.LB, "ls -A /run/halb")
+        assert listing.split() == ["haproxy-down"]
+    finally:
+        _restore_haproxy(lb)
+    assert _down_file(lb) == "0"
+
+
+def test_down_file_is_not_touched_by_a_reload(lb):
+    _, before = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
+    worker = lb.worker_pid()
+    lb.sh(lb.LB, "systemctl reload haproxy")
+    lb.wait_for(what="a new worker", predicate=lambda: lb.worker_pid() != worker)
+    _, after = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
+    assert after == before and _down_file(lb) == "0"
+
+
+def test_a_crash_flips_the_down_file_to_1_until_systemd_restarts_haproxy(lb):
+    # Debian's unit has Restart=always (after 100 ms): a runtime drop-in slows
+    # the restart to 3 s so that the 1 can be seen, then is removed again.
+    dropin = "/run/systemd/system/haproxy.service.d"
+    _, before = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
+    try:
+        lb.sh(
+            lb.LB,
+            f"mkdir -p {dropin} && printf '[Service]\\nRestartSec=3s\\n' >{dropin}/90-test.conf"
+            " && systemctl daemon-reload && systemctl kill -s KILL haproxy",
+        )
+        lb.wait_for(what="the down file saying 1", predicate=lambda: _down_file(lb) == "1")
+        lb.wait_for(
+            what="systemd restarting HAProxy",
+            timeout=30,
+            predicate=lambda: _down_file(lb) == "0" and _answers(lb),
+        )
+        _, after = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
+        assert int(after) == int(before) + 1
+    finally:
+        lb.sh(lb.LB, f"rm -rf {dropin} && systemctl daemon-reload", check=False)
+        _restore_haproxy(lb)

@@ -33,6 +33,22 @@ def edit(**changes):
     return apply
 
 
+def with_track_file(weight=None, instance_weight=None):
+    """Add the track file haproxy_down (file weight ``weight``) to VI_1."""
+
+    def apply(data):
+        tfile = {"name": "haproxy_down", "file": "/run/halb/haproxy-down"}
+        if weight is not None:
+            tfile["weight"] = weight
+        data["track_files"] = [tfile]
+        tracked = {"name": "haproxy_down"}
+        if instance_weight is not None:
+            tracked["weight"] = instance_weight
+        data["instances"][0]["track_files"] = [tracked]
+
+    return apply
+
+
 def test_a_consistent_pair_has_no_errors():
     assert cluster_errors(build()) == []
     assert cluster_errors(build(unicast=True)) == []
@@ -79,6 +95,23 @@ BAD = {
     "interface weight too small": (
         {"lb1": edit(track_interfaces=[{"name": "eth1", "weight": -10}])},
         "keepalived_instances[VI_1].track_interfaces[0].weight: weight -10 of interface 'eth1' cannot move the VIP",
+    ),
+    "track file weight too small": (
+        {
+            "lb1": with_track_file(weight=-5),
+            "lb2": with_track_file(weight=-5),
+        },
+        "keepalived_track_files[haproxy_down].weight: weight -5 of 'haproxy_down' cannot move "
+        "the VIP of VI_1: lb1 has priority 150 and lb2 140 (gap 10); use a weight below -10 "
+        "or above 10, or 0 to go to FAULT",
+    ),
+    "track file weight override too small": (
+        {
+            "lb1": with_track_file(instance_weight=-10),
+            "lb2": with_track_file(instance_weight=-10),
+        },
+        "keepalived_instances[VI_1].track_files[0].weight: weight -10 of 'haproxy_down' cannot "
+        "move the VIP of VI_1",
     ),
     "nopreempt on one node only": (
         {"lb2": edit(nopreempt=True)},
@@ -173,3 +206,12 @@ def test_password_values_never_appear_in_messages():
 
 def test_without_facts_host_checks_are_skipped():
     assert cluster_errors(build({"lb2": edit(interface="eth9")}, facts={})) == []
+
+
+@pytest.mark.parametrize(
+    ("weight", "instance_weight"), [(None, None), (0, None), (-11, None), (-5, -60), (20, None)]
+)
+def test_track_file_weights_that_move_the_vip_are_accepted(weight, instance_weight):
+    # None: the default weight 0 (FAULT); -11 and 20 outweigh the gap of 10.
+    change = with_track_file(weight, instance_weight)
+    assert cluster_errors(build({"lb1": change, "lb2": change})) == []

@@ -180,3 +180,25 @@ def test_config_files_missing_is_a_failure(env):
     )
     assert result.get("failed") is True
     assert not dest.exists()
+
+
+def test_track_file_in_a_missing_directory_warns_and_is_written(env):
+    data = config_with_scripts(env["dir"])
+    present = env["dir"] / "run"
+    present.mkdir()
+    data["track_files"] = [
+        {"name": "here", "file": f"{present}/haproxy-down", "init_file": 1},
+        {"name": "gone", "file": f"{env['dir']}/nonexistent/haproxy-down"},
+    ]
+    data["instances"][0]["track_files"] = ["here", "gone"]
+    result, dest = run(env, data)
+    assert result["changed"], result
+    warnings = json.dumps(result.get("warnings"))
+    assert "keepalived_track_files[gone].file: the directory" in warnings, result
+    assert "keepalived_track_files[here]" not in warnings, result
+    text = dest.read_text()
+    assert (
+        f'track_file here {{\n    file "{present}/haproxy-down"\n    weight 0\n    init_file 1\n}}'
+        in text
+    )
+    assert "    track_file {\n        here\n        gone\n    }" in text
