@@ -1045,6 +1045,24 @@ def _primary_address(facts, interface, family, exclude=()):
     return None
 
 
+def _added_tracking(data, track):
+    """Add the checks of ``track`` to ``data`` (unless defined there under the
+    same name); return [(instance key, check)] for every check to reference."""
+    if not isinstance(track, dict):
+        return []
+    wanted = []
+    for section, key in (("scripts", "track_scripts"), ("track_files", "track_files")):
+        checks = [c for c in track.get(section) or [] if isinstance(c, dict) and c.get("name")]
+        if not checks:
+            continue
+        own = data.get(section)
+        own = list(own) if isinstance(own, list) else []
+        names = {c.get("name") for c in own if isinstance(c, dict)}
+        data[section] = own + [dict(c) for c in checks if c["name"] not in names]
+        wanted += [(key, c) for c in checks]
+    return wanted
+
+
 def derive_host_config(
     data,
     host,
@@ -1056,6 +1074,7 @@ def derive_host_config(
     priority=None,
     state=None,
     notify=None,
+    track=None,
 ):
     """Fill in what the inventory implies, then check and return the host's configuration.
 
@@ -1067,7 +1086,12 @@ def derive_host_config(
     the other members' addresses there, taken from ``facts`` (host -> Ansible
     facts). ``notify`` (a command line or ``{script, user}``, e.g. the
     mailx_notify role's program) becomes the ``notify`` hook of every instance
-    that has none of its own. Values set explicitly always win.
+    that has none of its own. ``track`` (``{"scripts": [...], "track_files":
+    [...]}``, e.g. how the haproxy role says HAProxy can be tracked) adds those
+    checks, unless a check of the same name is defined, and makes every
+    instance track them, unless it already does; an instance in a sync group
+    tracks a weighted check with weight 0 (FAULT), as keepalived ignores
+    weights there. Values set explicitly always win.
     """
     errs = []
     members = list(members or [])
@@ -1091,6 +1115,13 @@ def derive_host_config(
     if state is not None:
         state = _as_choice(errs, "keepalived_state", state, _STATES, upper=True)
     data = dict(data or {})
+    tracked = _added_tracking(data, track)
+    synced = {
+        name
+        for group in data.get("sync_groups") or []
+        if isinstance(group, dict) and isinstance(group.get("group"), list)
+        for name in group["group"]
+    }
     instances = []
     for i, inst in enumerate(_as_list(errs, VAR_NAMES["instances"], data.get("instances"))):
         if not isinstance(inst, dict):
@@ -1113,6 +1144,20 @@ def derive_host_config(
                 inst["priority"] = value
         if notify not in (None, "") and not any(inst.get(key) for key in _NOTIFY_KEYS):
             inst["notify"] = notify
+        for key, check in tracked:
+            refs = inst.get(key)
+            refs = list(refs) if isinstance(refs, list) else refs
+            if isinstance(refs, list) or refs is None:
+                refs = refs or []
+                names = {r.get("name") if isinstance(r, dict) else r for r in refs}
+                if check["name"] not in names:
+                    weighted = check.get("weight") not in (None, 0)
+                    refs.append(
+                        {"name": check["name"], "weight": 0}
+                        if weighted and inst.get("name") in synced
+                        else check["name"]
+                    )
+                inst[key] = refs
         if inst.get("state") is None:
             if state is not None:
                 inst["state"] = state

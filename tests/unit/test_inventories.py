@@ -124,7 +124,14 @@ def check_inventory(inventory):
     members = inventory.hosts("loadbalancers")
     assert len(members) == 2, members
     errors, derived, facts = [], {}, {}
-    templars = {h: inventory.templar(h) for h in members}
+    # What the haproxy role exports before keepalived runs (site.yml's order).
+    haproxy_export = {
+        "haproxy_keepalived_track": {
+            "service": "haproxy.service",
+            "down_file": "/run/halb/haproxy-down",
+        }
+    }
+    templars = {h: inventory.templar(h, haproxy_export) for h in members}
     for host in members:
         facts[host] = _facts(inventory, host, templars[host])
     for host in members:
@@ -146,6 +153,7 @@ def check_inventory(inventory):
                 "priority_step": "{{ keepalived_priority_step }}",
                 "priority": "{{ keepalived_priority }}",
                 "state": "{{ keepalived_state }}",
+                "track": "{{ __keepalived_track_haproxy if keepalived_track_haproxy | bool else none }}",
             }
         )
         result = keepalived_host_config(data, host, members, facts, **options)
@@ -207,6 +215,10 @@ def test_the_example_inventory_passes_our_checks():
     assert {i["interface"] for i in lb1["instances"]} == {"eth0", "eth1"}
     assert [i["state"] for i in lb1["instances"]] == ["MASTER", "MASTER"]
     assert [i["state"] for i in lb2["instances"]] == ["BACKUP", "BACKUP"]
+    # Both track HAProxy; in the sync group the check's weight is 0 (FAULT).
+    for inst in lb1["instances"]:
+        assert inst["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
+        assert [t["name"] for t in inst["track_files"]] == ["haproxy_down"]
     # The vault was read: the placeholder, not the template, is the password.
     assert lb1["instances"][0]["authentication"]["password"] == "CHANGEme"
 
@@ -247,3 +259,6 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     errors, derived = check_inventory(inventory)
     assert errors == []
     assert len(derived) == 2
+    inst = next(iter(derived.values()))["instances"][0]
+    assert inst["track_scripts"] == [{"name": "chk_haproxy"}]
+    assert [t["name"] for t in inst["track_files"]] == ["haproxy_down"]

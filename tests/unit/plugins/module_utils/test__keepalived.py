@@ -667,3 +667,74 @@ def test_bad_host_overrides_name_their_variable(options, expected):
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], **options)
     assert any(expected in e for e in info.value.errors), info.value.errors
+
+
+# ---------------------------------------------------------------------------
+# Tracking HAProxy (the `track` option: what the haproxy role exports)
+# ---------------------------------------------------------------------------
+
+TRACK = {
+    "scripts": [
+        {
+            "name": "chk_haproxy",
+            "script": "/usr/bin/systemctl is-active --quiet haproxy.service",
+            "interval": 2,
+            "fall": 2,
+            "rise": 2,
+            "weight": -60,
+        }
+    ],
+    "track_files": [{"name": "haproxy_down", "file": "/run/halb/haproxy-down", "init_file": 1}],
+}
+
+
+def _tracked(config):
+    inst = config["instances"][0]
+    return (
+        [t["name"] for t in inst.get("track_scripts", [])],
+        [t["name"] for t in inst.get("track_files", [])],
+    )
+
+
+def test_track_adds_the_checks_and_makes_every_instance_track_them():
+    data = pair()
+    data.pop("scripts", None)
+    data["instances"][0].pop("track_scripts", None)
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=TRACK)
+    assert _tracked(lb1) == (["chk_haproxy"], ["haproxy_down"])
+    assert [s["name"] for s in lb1["scripts"]] == ["chk_haproxy"]
+    (down,) = lb1["track_files"]
+    assert (down["name"], down["file"]) == ("haproxy_down", "/run/halb/haproxy-down")
+    text = k.render(lb1)
+    assert "track_file haproxy_down {" in text
+    assert "chk_haproxy" in text.split("vrrp_instance")[1]
+
+
+def test_track_keeps_what_the_inventory_says():
+    data = pair()
+    data["scripts"] = [
+        {"name": "chk_haproxy", "script": "/usr/bin/pgrep haproxy", "interval": 5, "weight": -70}
+    ]
+    data["instances"][0]["track_scripts"] = [{"name": "chk_haproxy", "weight": -80}]
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=TRACK)
+    (script,) = [s for s in lb1["scripts"] if s["name"] == "chk_haproxy"]
+    assert script["script"] == "/usr/bin/pgrep haproxy" and script["interval"] == 5
+    refs = [t for t in lb1["instances"][0]["track_scripts"] if t["name"] == "chk_haproxy"]
+    assert refs == [{"name": "chk_haproxy", "weight": -80}]
+
+
+def test_track_in_a_sync_group_uses_weight_zero():
+    data = pair()
+    data.pop("scripts", None)
+    data["instances"][0].pop("track_scripts", None)
+    data["sync_groups"] = [{"name": "VG", "group": [data["instances"][0]["name"]]}]
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=TRACK)
+    refs = lb1["instances"][0]["track_scripts"]
+    assert {"name": "chk_haproxy", "weight": 0} in refs
+
+
+def test_no_track_changes_nothing():
+    data = pair()
+    assert k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=None) == (
+        k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS)
+    )
