@@ -108,8 +108,10 @@ url:
   description: The URL probed.
   returned: always
   type: str
-started:
-  description: When the probe started, in seconds since the epoch (the controller's clock).
+started_at:
+  description:
+    - When the probe started, in seconds since the epoch (the controller's clock).
+    - Not called C(started), which C(async_status) reads as "the job is still running".
   returned: always
   type: float
 elapsed:
@@ -359,7 +361,7 @@ def probe(url, duration, interval, timeout, expect_status, answer_header=None, m
         outages.append(current)
     return {
         "url": url,
-        "started": round(started_wall, 3),
+        "started_at": round(started_wall, 3),
         "elapsed": elapsed,
         "requests": requests,
         "ok_requests": ok,
