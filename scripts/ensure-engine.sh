@@ -29,7 +29,8 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
     # next dockerd then refuses to start ("pid file found").
     rm -f /var/run/docker.pid /run/docker.pid
     echo "ensure-engine: starting dockerd (log: $LOG)"
-    nohup dockerd >"$LOG" 2>&1 </dev/null &
+    # Its own session: the engine outlives the shell (or job) that started it.
+    setsid nohup dockerd >"$LOG" 2>&1 </dev/null &
 fi
 
 for _ in $(seq 1 "$TIMEOUT"); do
