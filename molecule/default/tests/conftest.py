@@ -6,7 +6,6 @@ import os
 import sys
 
 import pytest
-import testinfra
 
 sys.path.insert(0, os.path.dirname(__file__))
 # The shared helpers: halb_common, halb_pair (the VRRP pair), halb_mail (the relay).
@@ -17,12 +16,8 @@ import halb_pair  # noqa: E402
 
 @pytest.fixture(scope="session")
 def nodes():
-    """testinfra hosts for the load balancers, by inventory name."""
-    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-    return {
-        name: testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory)
-        for name in halb_pair.HOSTS
-    }
+    """testinfra hosts for every node, by inventory name."""
+    return halb_pair.testinfra_hosts()
 
 
 @pytest.fixture
@@ -30,10 +25,4 @@ def pair():
     """The pair, back in its normal state after each test (also when it failed):
     containers running, HAProxy and keepalived started, lb1 holding the VIP."""
     yield halb_pair
-    for host in halb_pair.HOSTS:
-        box = halb_pair.container(host)
-        box.reload()
-        if box.status == "paused":
-            box.unpause()
-        halb_pair.sh(host, "systemctl start haproxy.service keepalived.service", check=False)
-    halb_pair.normal_holder()
+    halb_pair.restore("haproxy.service keepalived.service")

@@ -6,7 +6,6 @@ import os
 import sys
 
 import pytest
-import testinfra
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -16,21 +15,11 @@ import halb_pair  # noqa: E402
 @pytest.fixture(scope="session")
 def nodes():
     """testinfra hosts for every node, by inventory name."""
-    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
-    return {
-        name: testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory)
-        for name in halb_pair.HOSTS
-    }
+    return halb_pair.testinfra_hosts()
 
 
 @pytest.fixture
 def pair():
     """The pair, back in its normal state (everything running) after each test."""
     yield halb_pair
-    for host in halb_pair.HOSTS:
-        box = halb_pair.container(host)
-        box.reload()
-        if box.status == "paused":
-            box.unpause()
-        halb_pair.sh(host, "systemctl start keepalived.service halb-whoami.service", check=False)
-    halb_pair.normal_holder()
+    halb_pair.restore("keepalived.service halb-whoami.service")

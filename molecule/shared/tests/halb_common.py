@@ -34,9 +34,12 @@ def sh(name, command, check=True):
 
 def playbook(path, *options, timeout=900):
     """ansible-playbook ``path`` against molecule's inventory, without colour;
-    returns the CompletedProcess (the caller asserts on it)."""
+    returns the CompletedProcess (the caller asserts on it). The inventory is
+    molecule's whole inventory directory, as molecule passes it: its
+    ansible_inventory.yml, and the hosts file and group_vars a scenario links."""
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
     return subprocess.run(
-        ["ansible-playbook", *options, "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(path)],
+        ["ansible-playbook", *options, "-i", inventory, str(path)],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -97,3 +97,25 @@ def normal_holder(timeout=60.0):
     """The holder once the pair is at rest: with preemption, the first host
     (highest priority); without, whichever node holds the VIP alone."""
     return settled_holder(timeout=timeout, expect=HOSTS[0] if PREEMPT else None)
+
+
+def testinfra_hosts():
+    """testinfra hosts for every node, by inventory name (molecule's inventory)."""
+    import testinfra
+
+    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
+    return {
+        name: testinfra.get_host(f"ansible://{name}", ansible_inventory=inventory) for name in HOSTS
+    }
+
+
+def restore(units):
+    """Back to normal after a test (also a failed one): every node unpaused,
+    ``units`` started, the VIP with its normal holder."""
+    for host in HOSTS:
+        box = container(host)
+        box.reload()
+        if box.status == "paused":
+            box.unpause()
+        sh(host, f"systemctl start {units}", check=False)
+    normal_holder()
