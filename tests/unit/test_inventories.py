@@ -262,3 +262,46 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     inst = next(iter(derived.values()))["instances"][0]
     assert inst["track_scripts"] == [{"name": "chk_haproxy"}]
     assert [t["name"] for t in inst["track_files"]] == ["haproxy_down"]
+
+
+@pytest.mark.parametrize(
+    "inventory, playbook",
+    [
+        ("inventories/example", "site.yml"),
+        ("inventories/example", "playbooks/failover_drill.yml"),
+        ("inventories/lab", "site.yml"),
+    ],
+)
+def test_ansible_playbook_syntax_check(inventory, playbook):
+    """`ansible-playbook --syntax-check` with the inventory, as the README says to run it."""
+    import subprocess
+    import sys
+    import sysconfig
+
+    farm = os.path.join(ROOT, "build", "src")
+    env = {
+        **os.environ,
+        "ANSIBLE_COLLECTIONS_PATH": f"{farm}:{sysconfig.get_paths()['purelib']}",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    # `make unit` makes the link farm (make src-farm): halb.cluster from this tree.
+    assert os.path.isdir(os.path.join(farm, "ansible_collections", "halb", "cluster"))
+    binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    proc = subprocess.run(
+        [
+            binary,
+            "--syntax-check",
+            "-i",
+            os.path.join(ROOT, inventory),
+            "--vault-password-file",
+            os.path.join(ROOT, "inventories", "example", "example-vault-password.txt"),
+            os.path.join(ROOT, playbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "playbook:" in proc.stdout
