@@ -1145,19 +1145,17 @@ def derive_host_config(
         if notify not in (None, "") and not any(inst.get(key) for key in _NOTIFY_KEYS):
             inst["notify"] = notify
         for key, check in tracked:
-            refs = inst.get(key)
-            refs = list(refs) if isinstance(refs, list) else refs
-            if isinstance(refs, list) or refs is None:
-                refs = refs or []
-                names = {r.get("name") if isinstance(r, dict) else r for r in refs}
-                if check["name"] not in names:
-                    weighted = check.get("weight") not in (None, 0)
-                    refs.append(
-                        {"name": check["name"], "weight": 0}
-                        if weighted and inst.get("name") in synced
-                        else check["name"]
-                    )
-                inst[key] = refs
+            refs = [] if inst.get(key) is None else inst[key]
+            if not isinstance(refs, list):
+                continue  # normalize() reports it
+            names = {r.get("name") if isinstance(r, dict) else r for r in refs}
+            if check["name"] not in names:
+                weighted = check.get("weight") not in (None, 0)
+                synced_weight = weighted and inst.get("name") in synced
+                inst[key] = [
+                    *refs,
+                    {"name": check["name"], "weight": 0} if synced_weight else check["name"],
+                ]
         if inst.get("state") is None:
             if state is not None:
                 inst["state"] = state

@@ -2,8 +2,10 @@
 
 Each inventory is loaded the way ansible-playbook loads it (InventoryManager,
 VariableManager, the vault), every load-balancer host's variables are put
-together as the roles see them (role defaults < inventory < role vars), and
-the same checks the roles run before they change anything are applied:
+together as the roles see them (role defaults < inventory < role vars; the
+roles assemble what they check in their vars/main.yml, which is templated
+here as it is there), and the same checks the roles run before they change
+anything are applied:
 keepalived per host and as a pair, haproxy, rsyslog, mailx_notify, and
 firewalld with what keepalived and haproxy export. Facts (which the roles
 gather on the hosts) are stood in for by the addresses the inventory names.
@@ -136,26 +138,9 @@ def check_inventory(inventory):
         facts[host] = _facts(inventory, host, templars[host])
     for host in members:
         t = templars[host]
-        data = t.template(
-            {
-                "global_defs": "{{ {'router_id': keepalived_router_id, 'script_user': "
-                "keepalived_script_user, 'enable_script_security': true} "
-                "| combine(keepalived_global_defs) }}",
-                "scripts": "{{ keepalived_scripts }}",
-                "instances": "{{ keepalived_instances }}",
-                "sync_groups": "{{ keepalived_sync_groups }}",
-            }
-        )
-        options = t.template(
-            {
-                "unicast": "{{ keepalived_unicast }}",
-                "priority_base": "{{ keepalived_priority_base }}",
-                "priority_step": "{{ keepalived_priority_step }}",
-                "priority": "{{ keepalived_priority }}",
-                "state": "{{ keepalived_state }}",
-                "track": "{{ __keepalived_track_haproxy if keepalived_track_haproxy | bool else none }}",
-            }
-        )
+        # The role's own assembly (roles/keepalived/vars/main.yml).
+        data = t.template("{{ __keepalived_data }}")
+        options = t.template("{{ __keepalived_options }}")
         result = keepalived_host_config(data, host, members, facts, **options)
         errors += result["errors"]
         derived[host] = result["config"]
@@ -170,31 +155,12 @@ def check_inventory(inventory):
         config = t.template("{{ __haproxy_config }}")
         haproxy_errors = haproxy_config_check(config)["errors"]
         errors += haproxy_errors
-        sources = t.template(
-            "{{ {haproxy_stats_port | int: haproxy_stats_allowed_networks} "
-            "if haproxy_stats_enabled | bool else {} }}"
-        )
+        sources = t.template("{{ __haproxy_port_sources }}")
         exports["haproxy_firewalld_ports"] = (
             [] if haproxy_errors else haproxy_ports(config, sources)
         )
         t = inventory.templar(host, exports)
-        errors += rsyslog_errors(
-            t.template(
-                {
-                    key: "{{ " + key + " }}"
-                    for key in (
-                        "rsyslog_udp_address",
-                        "rsyslog_allow_remote_input",
-                        "rsyslog_udp_port",
-                        "rsyslog_log_dir",
-                        "rsyslog_log_files",
-                        "rsyslog_file_mode",
-                        "rsyslog_logrotate_size",
-                        "rsyslog_logrotate_rotate",
-                    )
-                }
-            )
-        )
+        errors += rsyslog_errors(t.template("{{ __rsyslog_values }}"))
         if t.template("{{ mailx_notify_relay_host | default('', true) }}"):
             errors += mailx_notify_errors(t.template("{{ __mailx_notify_values }}"), host)
         errors += firewalld_errors(t.template("{{ __firewalld_values }}"))

@@ -9,6 +9,7 @@ the `pair` fixture puts the pair back after each test, also on failure.
 
 from __future__ import annotations
 
+import base64
 import collections
 import os
 import pathlib
@@ -32,8 +33,6 @@ def get(url, timeout=2.0, auth=None, insecure=False):
     """(status, body) of one request with a NEW connection; (None, reason) on failure."""
     request = urllib.request.Request(url)
     if auth:
-        import base64
-
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     context = None
