@@ -78,3 +78,64 @@ def bad_inputs(path, hosts, minimum, secrets=(), log_dir=None):
     for secret in secrets:
         assert secret not in proc.stdout + proc.stderr
     return cases
+
+
+class SteadyLoad:
+    """A client on the controller that opens a NEW connection every ``interval``
+    seconds to ``url`` (GET, ``Connection: close``, ``timeout`` each) until
+    stopped, in a background thread; bounded by ``limit`` seconds in any case.
+
+        with SteadyLoad("http://172.30.77.100/") as load:
+            ...                      # the operation under test
+        load.failed, load.requests, load.failures  # [(second, reason)]
+    """
+
+    def __init__(self, url, interval=0.01, timeout=0.5, limit=900.0):
+        import threading
+
+        self.url, self.interval, self.timeout, self.limit = url, interval, timeout, limit
+        self.requests = 0
+        self.failures = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def failed(self):
+        return len(self.failures)
+
+    def _one(self):
+        import urllib.request
+
+        try:
+            request = urllib.request.Request(self.url, headers={"Connection": "close"})
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+                return None if response.status == 200 else f"HTTP {response.status}"
+        except Exception as exc:  # every failure is a figure
+            return type(exc).__name__ + ": " + str(exc)[:80]
+
+    def _run(self):
+        start = time.monotonic()
+        next_at = start
+        while not self._stop.is_set() and time.monotonic() - start < self.limit:
+            now = time.monotonic()
+            if next_at > now:
+                self._stop.wait(next_at - now)
+                continue
+            next_at = now + self.interval
+            reason = self._one()
+            self.requests += 1
+            if reason:
+                self.failures.append((round(now - start, 3), reason))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.limit)
+        return False
+
+    def __str__(self):
+        return f"{self.failed} of {self.requests} requests failed: {self.failures[:10]}"
