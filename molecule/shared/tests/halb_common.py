@@ -139,3 +139,40 @@ class SteadyLoad:
 
     def __str__(self):
         return f"{self.failed} of {self.requests} requests failed: {self.failures[:10]}"
+
+
+def module(host, name, args, check=False, timeout=300):
+    """Run one module of ours on ``host`` (ad hoc, through molecule's inventory);
+    return its result dict (``failed`` and ``msg`` included when it failed)."""
+    import json
+
+    inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+    proc = subprocess.run(
+        [
+            "ansible",
+            host,
+            "-i",
+            inventory,
+            "-m",
+            name,
+            *(["-a", json.dumps(args)] if args else []),
+            *(["--check"] if check else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={
+            **os.environ,
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1",
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+            "ANSIBLE_NOCOLOR": "1",
+        },
+    )
+    try:
+        data = json.loads(proc.stdout)
+        return data["plays"][0]["tasks"][0]["hosts"][host]
+    except (ValueError, KeyError, IndexError) as exc:
+        raise AssertionError(
+            f"no result from {name} on {host}: {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+        ) from exc
