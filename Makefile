@@ -44,7 +44,7 @@ MOLECULE_ENV = ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS):$(SITE_PACKAGES)"
 LAB_CONTAINERS := halb-lab-lb1 halb-lab-lb2 halb-lab-web1 halb-lab-web2 halb-lab-smtp
 LAB_PLAYBOOK = $(MOLECULE_ENV) ANSIBLE_PIPELINING=True ansible-playbook -i inventories/lab
 
-.PHONY: help venv engine image collection src-farm lint unit molecule molecule-all test \
+.PHONY: help venv engine image browser collection src-farm lint unit molecule molecule-all test \
 	lab lab-status lab-drill lab-down clean requirements
 
 help: ## list the targets
@@ -64,6 +64,9 @@ engine: ## a running Docker engine (installs docker.io, starts dockerd)
 
 image: engine ## the halb/debian-systemd:bookworm base image (debootstrap)
 	scripts/ensure-image.sh
+
+browser: ## Debian's chromium + chromium-driver, for the stats-page test (haproxy scenario)
+	scripts/ensure-browser.sh
 
 requirements: ## regenerate requirements.txt from requirements.in (scratch venv)
 	rm -rf $(BUILD)/requirements-venv
@@ -105,10 +108,10 @@ lint: venv src-farm ## ruff, yamllint, ansible-lint (production profile)
 unit: venv src-farm ## pytest tests/unit against the source tree
 	PYTHONPATH=$(BUILD)/src pytest tests/unit
 
-molecule: image collection ## molecule test -s $(S)
+molecule: image collection $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
 	$(MOLECULE_ENV) molecule test -s $(S)
 
-molecule-all: image collection ## every scenario in turn (lab: syntax only)
+molecule-all: image collection browser ## every scenario in turn (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS)"
 	@for s in $(TEST_SCENARIOS); do \
 		echo "=== molecule test -s $$s"; \
