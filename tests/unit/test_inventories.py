@@ -181,10 +181,14 @@ def test_the_example_inventory_passes_our_checks():
     assert {i["interface"] for i in lb1["instances"]} == {"eth0", "eth1"}
     assert [i["state"] for i in lb1["instances"]] == ["MASTER", "MASTER"]
     assert [i["state"] for i in lb2["instances"]] == ["BACKUP", "BACKUP"]
-    # Both track HAProxy; in the sync group the check's weight is 0 (FAULT).
+    # Both track HAProxy and the standby file; in the sync group the weighted
+    # ones with weight 0 (FAULT), as keepalived ignores weights there.
     for inst in lb1["instances"]:
         assert inst["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
-        assert [t["name"] for t in inst["track_files"]] == ["haproxy_down"]
+        assert inst["track_files"] == [
+            {"name": "haproxy_down"},
+            {"name": "halb_standby", "weight": 0},
+        ]
     # The vault was read: the placeholder, not the template, is the password.
     assert lb1["instances"][0]["authentication"]["password"] == "CHANGEme"
 
@@ -227,7 +231,16 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     assert len(derived) == 2
     inst = next(iter(derived.values()))["instances"][0]
     assert inst["track_scripts"] == [{"name": "chk_haproxy"}]
-    assert [t["name"] for t in inst["track_files"]] == ["haproxy_down"]
+    assert inst["track_files"] == [{"name": "haproxy_down"}, {"name": "halb_standby"}]
+    standby = next(
+        t for t in next(iter(derived.values()))["track_files"] if t["name"] == "halb_standby"
+    )
+    assert standby == {
+        "name": "halb_standby",
+        "file": "/run/keepalived-standby",
+        "weight": -254,
+        "init_file": {"value": 0, "overwrite": False},
+    }
 
 
 @pytest.mark.parametrize(
