@@ -238,7 +238,7 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     assert standby == {
         "name": "halb_standby",
         "file": "/run/keepalived-standby",
-        "weight": -254,
+        "weight": -253,
         "init_file": {"value": 0, "overwrite": False},
     }
 
