@@ -119,6 +119,10 @@ def restore(units):
             box.unpause()
         # A planned switchover left half done gives the VIPs back (keepalived
         # role's standby file; absent in scenarios without it).
-        sh(host, "test ! -e /run/keepalived-standby || echo 0 > /run/keepalived-standby", check=False)
+        sh(
+            host,
+            "test ! -e /run/keepalived-standby || echo 0 > /run/keepalived-standby",
+            check=False,
+        )
         sh(host, f"systemctl start {units}", check=False)
     normal_holder()
