@@ -248,6 +248,8 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     [
         ("inventories/example", "site.yml"),
         ("inventories/example", "playbooks/failover_drill.yml"),
+        ("inventories/example", "playbooks/server_state.yml"),
+        ("inventories/example", "playbooks/rolling_restart.yml"),
         ("inventories/lab", "site.yml"),
     ],
 )
