@@ -330,12 +330,17 @@ def resolve(parsed, state_rows):
     return targets
 
 
-def current(state_rows, backend, server):
-    """The servers-state row of backend/server (KeyError-free: RuntimeApiError)."""
-    for row in state_rows:
-        if str(row.get("be_name")) == backend and str(row.get("srv_name")) == server:
+def _find(rows, keys, backend, server, answer):
+    """The row of backend/server in one answer (``keys``: its backend and server columns)."""
+    for row in rows:
+        if str(row.get(keys[0])) == backend and str(row.get(keys[1])) == server:
             return row
-    raise RuntimeApiError(f"server {backend}/{server} disappeared from 'show servers state'")
+    raise RuntimeApiError(f"server {backend}/{server} is not in '{answer}'")
+
+
+def current(state_rows, backend, server):
+    """The ``show servers state`` row of backend/server."""
+    return _find(state_rows, ("be_name", "srv_name"), backend, server, "show servers state")
 
 
 def plan(targets, state_rows, state, weight):
@@ -359,7 +364,8 @@ def plan(targets, state_rows, state, weight):
 
 
 def check_set_answer(command, answer):
-    """``set server`` answers nothing on success; anything else is HAProxy's error."""
+    """``set server`` and ``shutdown sessions`` answer nothing on success; anything else
+    is HAProxy's error."""
     text = answer.strip()
     if text:
         raise RuntimeApiError(f"HAProxy refused {command!r}: {text}")
@@ -382,10 +388,8 @@ def diff_lines(changes):
 
 
 def stat_row(stat_rows, backend, server):
-    for row in stat_rows:
-        if str(row.get("pxname")) == backend and str(row.get("svname")) == server:
-            return row
-    raise RuntimeApiError(f"server {backend}/{server} is not in 'show stat'")
+    """The ``show stat`` row of backend/server."""
+    return _find(stat_rows, ("pxname", "svname"), backend, server, "show stat")
 
 
 def wait_verdict(goal, row, start_row):

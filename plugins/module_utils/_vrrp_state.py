@@ -100,25 +100,23 @@ def parse_data(text):
         match = _KEY.match(line)
         if match and match.group(1) not in current:
             current[match.group(1)] = match.group(2).strip()
-    result = []
-    for i in instances:
-
-        def number(key, i=i):
-            value = i.get(key)
-            return int(value) if value is not None and value.isdigit() else value
-
-        result.append(
-            _instance(
-                i["name"],
-                i.get("State", "UNKNOWN"),
-                i.get("Interface"),
-                number("Virtual Router ID"),
-                number("Priority"),
-                number("Effective priority"),
-                i["vips"],
-            )
+    return [
+        _instance(
+            i["name"],
+            i.get("State", "UNKNOWN"),
+            i.get("Interface"),
+            _int(i.get("Virtual Router ID")),
+            _int(i.get("Priority")),
+            _int(i.get("Effective priority")),
+            i["vips"],
         )
-    return result
+        for i in instances
+    ]
+
+
+def _int(text):
+    """A number of the data dump as int (None stays None, other text stays text)."""
+    return int(text) if text is not None and text.isdigit() else text
 
 
 def local_addresses(ip_output):

@@ -209,9 +209,9 @@ def run(module):
 
     if not module.check_mode:
         for command in commands:
-            answer = send(address, command)
-            if command.startswith("set server"):
-                api.check_set_answer(command, answer)
+            api.check_set_answer(command, send(address, command))
+        if commands:
+            rows = api.parse_servers_state(send(address, "show servers state"))
         if p["wait"] and p["state"] is not None:
             try:
                 result["waited"], stats = wait_for(
@@ -227,14 +227,13 @@ def run(module):
                 module.fail_json(msg=str(exc), changed=bool(commands), commands=commands)
         elif commands:
             stats = api.parse_stat(send(address, "show stat"))
-        rows = api.parse_servers_state(send(address, "show servers state"))
 
     servers = []
     for change in changes:
         be, sv = change["backend"], change["server"]
         stat = api.stat_row(stats, be, sv)
         after = change["after"]
-        if not module.check_mode:
+        if not module.check_mode:  # what HAProxy says now (rows read again after a change)
             row = api.current(rows, be, sv)
             after = {"state": row.get("admin_state"), "weight": row.get("srv_uweight")}
         servers.append(

@@ -155,7 +155,11 @@ def _mtime(path):
 
 
 def read_dump(module, pid, timeout):
-    """Signal keepalived and read the first dump it writes; return (source, instances)."""
+    """Signal keepalived and read the first dump it writes; return (source, instances).
+
+    The JSON dump first; when keepalived has no JSON signal or did not write
+    it in time, the data dump."""
+    last_error = "keepalived wrote no state dump"
     for source, name, path, parse in DUMPS:
         number = signal_number(module, name)
         if number is None:
@@ -184,9 +188,7 @@ def read_dump(module, pid, timeout):
                     os.unlink(path)
                 except OSError:
                     pass
-        if source == "data":
-            module.fail_json(msg=last_error)
-    module.fail_json(msg="keepalived wrote no state dump")
+    module.fail_json(msg=last_error)
     return None
 
 
