@@ -31,7 +31,7 @@ S ?= default
 # molecule-all only syntax-checks it: testing it would destroy a running lab.
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 TEST_SCENARIOS := $(filter-out shared lab,$(SCENARIOS))
-LINT_PY_DIRS = $(wildcard plugins tests molecule roles/*/files)
+LINT_PY_DIRS = $(wildcard plugins tests molecule benchmarks roles/*/files)
 
 # Environment for every molecule run: the installed tarball first, then the
 # collections bundled with the `ansible` package in the venv (community.docker
@@ -44,8 +44,8 @@ MOLECULE_ENV = ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS):$(SITE_PACKAGES)"
 LAB_CONTAINERS := halb-lab-lb1 halb-lab-lb2 halb-lab-web1 halb-lab-web2 halb-lab-smtp
 LAB_PLAYBOOK = $(MOLECULE_ENV) ANSIBLE_PIPELINING=True ansible-playbook -i inventories/lab
 
-.PHONY: help venv engine image browser collection src-farm lint unit molecule molecule-all test \
-	lab lab-status lab-drill lab-down clean requirements
+.PHONY: help venv engine image browser bench-tools collection src-farm lint unit molecule molecule-all test \
+	lab lab-status lab-drill lab-down bench bench-report clean requirements
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -67,6 +67,9 @@ image: engine ## the halb/debian-systemd:bookworm base image (debootstrap)
 
 browser: ## Debian's chromium + chromium-driver, for the stats-page test (haproxy scenario)
 	scripts/ensure-browser.sh
+
+bench-tools: ## wrk, nft, nsenter, ip on the controller, for `make bench` (Debian packages)
+	scripts/ensure-bench-tools.sh
 
 requirements: ## regenerate requirements.txt from requirements.in (scratch venv)
 	rm -rf $(BUILD)/requirements-venv
@@ -142,6 +145,24 @@ lab-status: ## who holds the lab's VIP, its URLs, credentials and the alert mail
 
 lab-drill: collection ## a fail-over drill on the lab: make lab-drill FAULT=stop_haproxy
 	$(LAB_PLAYBOOK) playbooks/failover_drill.yml -e drill_fault=$(or $(FAULT),stop_haproxy)
+
+# The benchmarks (benchmarks/README.md): a FRESH lab (its first site.yml run is
+# timed), then every measurement; about 45 minutes. BENCH_REUSE=1 measures
+# the running lab instead (no fresh deploy); BENCH_ARGS goes to
+# `bench.py run` (e.g. BENCH_ARGS="--only failover-fast --repetitions 7").
+BENCH_ARGS ?=
+bench: image collection bench-tools ## measure the lab: benchmarks/results/<date>.json + .png, docs/performance.md
+	@if [ "$(BENCH_REUSE)" = 1 ]; then \
+		$(MAKE) --no-print-directory lab; \
+	else \
+		$(MOLECULE_ENV) molecule destroy -s lab; \
+		$(MOLECULE_ENV) molecule create -s lab; \
+		$(LAB_PLAYBOOK) molecule/shared/prepare-stack.yml; \
+	fi
+	$(MOLECULE_ENV) $(BIN)/python benchmarks/bench.py run $(if $(filter 1,$(BENCH_REUSE)),,--fresh) $(BENCH_ARGS)
+
+bench-report: venv ## docs/performance.md and the PNG again from the newest results file
+	$(BIN)/python benchmarks/bench.py report
 
 lab-down: venv ## destroy the lab
 	$(MOLECULE_ENV) molecule destroy -s lab

@@ -129,6 +129,7 @@ _OPTIONS = (
     "http-keep-alive",
     "abortonclose",
     "log-health-checks",
+    "idle-close-on-response",
 )
 _TIMEOUTS = (
     "connect",

@@ -738,3 +738,58 @@ def test_no_track_changes_nothing():
     assert k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=None) == (
         k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS)
     )
+
+
+# ---------------------------------------------------------------------------
+# Fail-over profiles (keepalived_profile)
+# ---------------------------------------------------------------------------
+
+
+def _without_timing(data):
+    for inst in data["instances"]:
+        inst.pop("advert_int", None)
+        inst.pop("authentication", None)
+    return data
+
+
+def test_default_profile_leaves_version_and_advert_to_keepalived():
+    lb1 = k.derive_host_config(_without_timing(pair()), "lb1", ["lb1", "lb2"])
+    text = k.render(lb1)
+    assert "version" not in lb1["instances"][0] or lb1["instances"][0]["version"] is None
+    assert "advert_int" not in text and "    version" not in text
+
+
+def test_fast_profile_is_vrrp3_with_a_tenth_of_a_second_advert():
+    lb2 = k.derive_host_config(_without_timing(pair()), "lb2", ["lb1", "lb2"], profile="fast")
+    inst = lb2["instances"][0]
+    assert (inst["version"], inst["advert_int"]) == (3, 0.1)
+    text = k.render(lb2)
+    assert "    version 3\n" in text
+    assert "    advert_int 0.1\n" in text
+
+
+def test_fast_profile_leaves_an_instance_with_its_own_timing_alone():
+    data = pair()  # advert_int 1 and PASS authentication: VRRPv2, as written
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], profile="fast")
+    inst = lb1["instances"][0]
+    assert inst["advert_int"] == 1
+    assert inst.get("version") in (None, 2)
+
+
+def test_fast_profile_refuses_authentication_naming_the_instance():
+    data = pair()
+    data["instances"][0].pop("advert_int")
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(data, "lb1", ["lb1", "lb2"], profile="fast")
+    text = str(info.value)
+    assert (
+        "keepalived_instances[VI_1].authentication: keepalived_profile fast runs VRRP version 3"
+        in (text)
+    )
+    assert "s3cr3tXY" not in text
+
+
+def test_unknown_profile_names_the_variable_and_the_choices():
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], profile="turbo")
+    assert "keepalived_profile: 'turbo' is not allowed (allowed: default, fast)" in str(info.value)

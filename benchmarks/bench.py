@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""`make bench`: measure the lab and record the figures.
+
+    bench.py run [--fresh] [--repetitions N] [--only SUITE ...]
+    bench.py report [RESULTS.json]
+
+`run` needs the lab (`make lab`; `make bench` builds a fresh one and passes
+--fresh, so that the first site.yml run is timed) and merges what it measured
+into benchmarks/results/<date>.json; `report` turns a results file into its
+PNG plot and docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from halb_bench import report, suites  # noqa: E402
+from halb_bench.lab import Lab  # noqa: E402
+
+RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+SUITES = ("deploy", "failover-default", "reloads", "throughput", "scale", "failover-fast")
+
+
+def _save(path, results):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+
+
+def run(args):
+    lab = Lab()
+    path = RESULTS / f"{datetime.date.today().isoformat()}.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["machine"] = suites.machine(lab)
+    results["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    wanted = args.only or list(SUITES)
+    started = time.monotonic()
+    profile = "default"
+    try:
+        for name in SUITES:
+            if name not in wanted:
+                continue
+            suites.log(f"suite {name}")
+            t0 = time.monotonic()
+            if name == "deploy":
+                results["deploy"] = suites.deploy(
+                    lab, fresh=args.fresh, repetitions=args.deploy_repetitions
+                )
+            elif name.startswith("failover-"):
+                wanted_profile = name.split("-", 1)[1]
+                if wanted_profile != profile or name == "failover-default":
+                    results.setdefault("profile_switch", {})[wanted_profile] = suites.set_profile(
+                        lab, wanted_profile
+                    )
+                    profile = wanted_profile
+                results.setdefault("failover", {})[wanted_profile] = suites.failover(
+                    lab, wanted_profile, repetitions=args.repetitions
+                )
+            elif name == "reloads":
+                results["reloads"] = suites.reloads(lab)
+            elif name == "throughput":
+                results["throughput"] = suites.throughput(lab, repetitions=args.repetitions)
+            elif name == "scale":
+                results["scale"] = {
+                    "haproxy": suites.scale_haproxy(lab, repetitions=args.repetitions),
+                    "vrrp": suites.scale_vrrp(lab),
+                }
+            results.setdefault("suite_seconds", {})[name] = round(time.monotonic() - t0, 1)
+            _save(path, results)
+    finally:
+        if profile != "default":
+            suites.set_profile(lab, "default")
+        _save(path, results)
+    suites.log(f"done in {time.monotonic() - started:.0f} s: {path}")
+    report.write(path)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_run = sub.add_parser("run", help="measure the lab")
+    p_run.add_argument(
+        "--fresh", action="store_true", help="the lab was just created: time the first site.yml"
+    )
+    p_run.add_argument(
+        "--repetitions", type=int, default=5, help="repetitions of each measurement (default 5)"
+    )
+    p_run.add_argument(
+        "--deploy-repetitions", type=int, default=3, help="idempotent site.yml runs (default 3)"
+    )
+    p_run.add_argument("--only", nargs="+", choices=SUITES, help="these suites only")
+    p_report = sub.add_parser("report", help="PNG and docs/performance.md from a results file")
+    p_report.add_argument(
+        "results", nargs="?", help="default: the newest file in benchmarks/results"
+    )
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        if args.repetitions < 1:
+            parser.error("--repetitions must be at least 1")
+        return run(args)
+    path = pathlib.Path(args.results) if args.results else max(RESULTS.glob("*.json"), default=None)
+    if path is None:
+        parser.error("no results in benchmarks/results: run `make bench` first")
+    report.write(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""What the benchmarks compute from what they recorded: pure functions over
+plain data, so that every figure in docs/performance.md can be checked by a
+unit test (tests/unit/benchmarks).
+
+Times are seconds on one clock: the controller's wall clock, which is also the
+containers' clock (they share the kernel), so request times, fault times and
+the address events of `ip -ts monitor` compare directly.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import statistics
+
+# --- requests --------------------------------------------------------------
+
+
+def outages(requests):
+    """Runs of failed requests, in the order the requests were sent.
+
+    ``requests`` are ``(sent, ok)`` pairs (more fields are ignored). An outage
+    starts when the first request of a run of failures was sent and ends when
+    the first request after it that succeeded was sent (``None`` when the run
+    lasts to the end). Returns ``[{"start", "end", "failed"}]``.
+    """
+    found = []
+    current = None
+    for sent, ok, *_ in sorted(requests, key=lambda r: r[0]):
+        if not ok:
+            if current is None:
+                current = {"start": sent, "end": None, "failed": 0}
+                found.append(current)
+            current["failed"] += 1
+        elif current is not None:
+            current["end"] = sent
+            current = None
+    return found
+
+
+def answers_again(requests, fault_at):
+    """Seconds from ``fault_at`` until the VIP answered again: the end of the
+    first outage that starts at or after the fault (0.0 when no request sent
+    after the fault failed; ``None`` when it never answered again)."""
+    after = [r for r in requests if r[0] >= fault_at]
+    for outage in outages(after):
+        if outage["end"] is None:
+            return None
+        return round(outage["end"] - fault_at, 3)
+    return 0.0
+
+
+# --- who holds the VIP ------------------------------------------------------
+
+_EVENT = re.compile(
+    r"^\[(?P<stamp>[0-9T:.\-]+)\]\s+(?P<deleted>Deleted\s+)?\d+:\s+\S+\s+inet6?\s+(?P<addr>[0-9a-fA-F.:]+)/"
+)
+
+
+def parse_monitor_line(line):
+    """One line of ``ip -ts -o monitor address``: ``(time, address, added)``
+    or None for any other line. The stamp is local time, like time.time()."""
+    match = _EVENT.match(line.strip())
+    if not match:
+        return None
+    stamp = datetime.datetime.strptime(match["stamp"], "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+    return stamp, match["addr"], not match["deleted"]
+
+
+def held_intervals(initially, events, address, start, end):
+    """When ``address`` was held between ``start`` and ``end``: intervals
+    ``(t0, t1)``, from whether it was held at ``start`` and the
+    ``(time, address, added)`` events that followed."""
+    held_since = start if initially else None
+    found = []
+    for when, addr, added in sorted(events):
+        if addr != address or when < start or when > end:
+            continue
+        if added and held_since is None:
+            held_since = when
+        elif not added and held_since is not None:
+            found.append((held_since, when))
+            held_since = None
+    if held_since is not None:
+        found.append((held_since, end))
+    return found
+
+
+def intersect(a, b):
+    """Intersection of two lists of intervals."""
+    found = []
+    for a0, a1 in a:
+        for b0, b1 in b:
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi > lo:
+                found.append((lo, hi))
+    return sorted(found)
+
+
+def subtract(a, b):
+    """The intervals of ``a`` outside every interval of ``b``."""
+    result = list(a)
+    for b0, b1 in b:
+        pieces = []
+        for a0, a1 in result:
+            if b1 <= a0 or b0 >= a1:
+                pieces.append((a0, a1))
+                continue
+            if a0 < b0:
+                pieces.append((a0, b0))
+            if b1 < a1:
+                pieces.append((b1, a1))
+        result = pieces
+    return sorted(result)
+
+
+def total(intervals):
+    return round(sum(t1 - t0 for t0, t1 in intervals), 3)
+
+
+def two_holders(held, unreachable=None):
+    """Seconds during which two nodes held the VIP and both could be reached.
+
+    ``held`` maps node -> intervals it held the VIP; ``unreachable`` maps node
+    -> intervals it could not be reached (paused, network cut): a node nobody
+    can reach does not compete for the VIP on the network, whatever its
+    interface says (it finds out when it is back, and that is counted)."""
+    unreachable = unreachable or {}
+    live = {node: subtract(spans, unreachable.get(node, [])) for node, spans in held.items()}
+    nodes = sorted(live)
+    both = []
+    for i, first in enumerate(nodes):
+        for second in nodes[i + 1 :]:
+            both.extend(intersect(live[first], live[second]))
+    # Merge overlaps (three or more nodes) before adding up.
+    merged = []
+    for t0, t1 in sorted(both):
+        if merged and t0 <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], t1))
+        else:
+            merged.append((t0, t1))
+    return total(merged)
+
+
+def first_taken(held, node, after):
+    """When ``node`` first held the VIP at or after ``after`` (None: never)."""
+    starts = [t0 for t0, t1 in held.get(node, []) if t1 > after]
+    return max(min(starts), after) if starts else None
+
+
+# --- summaries --------------------------------------------------------------
+
+
+def summary(values):
+    """Median and range of the figures of the repetitions; ``None`` values
+    (never recovered) are counted in ``missing`` and left out."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return {"n": len(values), "missing": len(values), "median": None, "min": None, "max": None}
+    return {
+        "n": len(values),
+        "missing": len(values) - len(present),
+        "median": round(statistics.median(present), 3),
+        "min": round(min(present), 3),
+        "max": round(max(present), 3),
+    }
+
+
+_RECAP = re.compile(
+    r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)"
+)
+
+
+def play_recap(output):
+    """The PLAY RECAP of an ansible-playbook run: host -> {ok, changed,
+    unreachable, failed} (the last recap when there are several)."""
+    hosts = {}
+    for line in output.splitlines():
+        match = _RECAP.match(line.strip())
+        if match:
+            hosts[match["host"]] = {
+                k: int(match[k]) for k in ("ok", "changed", "unreachable", "failed")
+            }
+    return hosts
+
+
+_WRK_RATE = re.compile(r"^Requests/sec:\s+(?P<rps>[0-9.]+)", re.M)
+_WRK_TOTAL = re.compile(r"^\s*(?P<total>\d+) requests in (?P<secs>[0-9.]+)(?P<unit>m?s)", re.M)
+_WRK_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_WRK_STATUS = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+
+
+def parse_wrk(output):
+    """wrk's report: requests, requests per second, and the errors it counts
+    (socket errors by kind and non-2xx/3xx answers)."""
+    rate = _WRK_RATE.search(output)
+    count = _WRK_TOTAL.search(output)
+    if not rate or not count:
+        raise ValueError(f"not a wrk report: {output[-300:]!r}")
+    socket = _WRK_SOCKET.search(output)
+    connect, read, write, timeout = (int(x) for x in socket.groups()) if socket else (0, 0, 0, 0)
+    status = _WRK_STATUS.search(output)
+    non_2xx = int(status.group(1)) if status else 0
+    return {
+        "requests": int(count["total"]),
+        "rps": float(rate["rps"]),
+        "errors": {
+            "connect": connect,
+            "read": read,
+            "write": write,
+            "timeout": timeout,
+            "non_2xx_3xx": non_2xx,
+        },
+        "failed": connect + read + write + timeout + non_2xx,
+    }

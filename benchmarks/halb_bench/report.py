@@ -1,0 +1,399 @@
+"""A results file (benchmarks/results/<date>.json) as a PNG plot beside it
+and as docs/performance.md: generated tables, the targets met or missed, and
+the hand-written explanations of benchmarks/notes.md."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "performance.md"
+DOC_IMAGE = ROOT / "docs" / "images" / "performance.png"
+NOTES = ROOT / "benchmarks" / "notes.md"
+
+FAULT_ORDER = (
+    "haproxy_stopped",
+    "haproxy_killed",
+    "keepalived_killed",
+    "master_paused",
+    "network_cut",
+    "switchover",
+)
+LABELS = {
+    "haproxy_stopped": "HAProxy stopped",
+    "haproxy_killed": "HAProxy killed",
+    "keepalived_killed": "keepalived killed",
+    "master_paused": "node loss (paused)",
+    "network_cut": "network cut",
+    "switchover": "planned switchover",
+}
+
+# (what, profile or None, where in the results, limit, unit); "where" is a
+# function of the results that returns (median, worst) or None.
+TARGETS = (
+    ("Node loss: VIP answers again", "fast", ("master_paused", "answers_again_s"), 0.4),
+    ("Node loss: VIP answers again", "default", ("master_paused", "answers_again_s"), 3.7),
+    ("Network cut: VIP answers again", "fast", ("network_cut", "answers_again_s"), 0.4),
+    ("Network cut: VIP answers again", "default", ("network_cut", "answers_again_s"), 3.7),
+    ("HAProxy stopped: VIP answers again", "fast", ("haproxy_stopped", "answers_again_s"), 0.5),
+    ("HAProxy stopped: VIP answers again", "default", ("haproxy_stopped", "answers_again_s"), 1.5),
+    ("HAProxy killed: VIP answers again", "fast", ("haproxy_killed", "answers_again_s"), 0.5),
+    ("HAProxy killed: VIP answers again", "default", ("haproxy_killed", "answers_again_s"), 1.5),
+    (
+        "keepalived killed: seconds with two VIP holders",
+        "fast",
+        ("keepalived_killed", "two_holders_s"),
+        1.0,
+    ),
+    (
+        "keepalived killed: seconds with two VIP holders",
+        "default",
+        ("keepalived_killed", "two_holders_s"),
+        1.0,
+    ),
+)
+
+
+def _num(value, digits=2):
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def spread(stat, digits=2):
+    """'median (min-max)' of a summary, or '-'."""
+    if not stat or stat.get("median") is None:
+        return "-"
+    text = _num(stat["median"], digits)
+    if stat["min"] != stat["max"]:
+        text += f" ({_num(stat['min'], digits)}-{_num(stat['max'], digits)})"
+    if stat.get("missing"):
+        text += f", {stat['missing']} of {stat['n']} never"
+    return text
+
+
+def verdict(median, worst, limit):
+    """Whether a figure reached its target, and by how much it missed."""
+    if median is None:
+        return "not measured"
+    if worst is not None and worst <= limit:
+        return "met"
+    if median <= limit:
+        return f"met by the median; the worst run missed by {worst - limit:.2f} s"
+    return f"missed by {median - limit:.2f} s (median)"
+
+
+def target_rows(results):
+    rows = []
+    failover = results.get("failover", {})
+    for what, profile, (fault, key), limit in TARGETS:
+        stat = failover.get(profile, {}).get("faults", {}).get(fault, {}).get(key)
+        median = stat.get("median") if stat else None
+        worst = stat.get("max") if stat else None
+        rows.append((what, profile, f"≤ {limit} s", spread(stat), verdict(median, worst, limit)))
+    reloads = results.get("reloads")
+    if reloads:
+        failed = sum(r["client_failed"] + r["wrk"]["failed"] for r in reloads["runs"])
+        total = sum(r["client_requests"] + r["wrk"]["requests"] for r in reloads["runs"])
+        runs = len(reloads["runs"])
+        rows.append(
+            (
+                f"Failed requests over {reloads['count']} reloads",
+                "-",
+                "0",
+                f"{failed} of {total} in {runs} runs",
+                "met" if failed == 0 else f"missed by {failed} request(s)",
+            )
+        )
+    deploy = results.get("deploy", {}).get("idempotent")
+    if deploy:
+        stat = deploy["seconds"]
+        rows.append(
+            (
+                "Idempotent re-run of site.yml",
+                "default",
+                "≤ 10 s",
+                f"{spread(stat, 1)} s, changed {spread(deploy['changed'], 0)}",
+                verdict(stat["median"], stat["max"], 10.0),
+            )
+        )
+    return rows
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def protocol_limit(fault, profile):
+    """What VRRP itself allows for a fault, from the profile's advert interval."""
+    adv = profile["advert_int"]
+    down = profile["master_down_interval_s"]
+    skew = profile["skew_time_s"]
+    if fault in ("master_paused", "network_cut"):
+        return f"{down - adv:.2f}-{down:.2f} s (master down interval after the last advert)"
+    if fault in ("haproxy_stopped", "haproxy_killed"):
+        return (
+            f"{skew:.3f} s (skew time after the priority-0 advert) + the time HAProxy takes to stop"
+        )
+    if fault == "keepalived_killed":
+        return "no move: the VIP stays on the master until keepalived is back"
+    return f"no outage; the backup takes over {down:.2f} s after the standby file changes"
+
+
+def failover_section(name, data):
+    head = (
+        f"### Profile `{name}`: VRRP version {data['version']}, advert_int {data['advert_int']} s\n\n"
+        f"Master down interval {data['master_down_interval_s']} s, skew time "
+        f"{data['skew_time_s']} s (backup priority 140). {data['repetitions']} runs per fault; each "
+        f"watches {data['window_s']:.0f} s from the fault (a new connection every 10 ms, 0.5 s timeout).\n"
+    )
+    rows = []
+    for fault in FAULT_ORDER:
+        entry = data["faults"].get(fault)
+        if not entry:
+            continue
+        requests = [r["requests"] for r in entry["runs"]]
+        giveback = [r["failed_giveback"] for r in entry["runs"]]
+        rows.append(
+            (
+                LABELS[fault],
+                spread(entry["answers_again_s"]),
+                spread(entry["failed"], 0) + f" of ~{sorted(requests)[len(requests) // 2]}",
+                spread(entry["two_holders_s"], 3),
+                spread(entry["backup_took_vip_after_s"]),
+                f"{min(giveback)}-{max(giveback)}"
+                if min(giveback) != max(giveback)
+                else str(giveback[0]),
+                protocol_limit(fault, data),
+            )
+        )
+    header = (
+        "Fault",
+        "VIP answers again after (s)",
+        "Failed requests",
+        "Two holders (s)",
+        "Backup took the VIP after (s)",
+        "Failed during the give-back",
+        "Protocol limit",
+    )
+    return head + "\n" + _table(header, rows) + "\n"
+
+
+def markdown(results, image_name):
+    m = results.get("machine", {})
+    parts = [
+        "# Performance\n",
+        "<!-- Generated by `make bench` (benchmarks/bench.py report) from "
+        f"benchmarks/results/{results.get('date', '')[:10]}.json; edit benchmarks/notes.md, "
+        "not this file. -->\n",
+        "Every figure here was measured on the lab (`make lab`: two Debian 12 load balancers, two "
+        "nginx servers, an SMTP relay, all systemd containers on one docker bridge) by `make bench`, "
+        "which rebuilds the lab, deploys it with site.yml and runs every measurement again; "
+        "`benchmarks/results/` keeps the raw figures of each run. Medians, with the range over the "
+        "runs in brackets. The client is the controller, on the docker bridge.\n",
+        f"Measured {results.get('date', '?')} on {m.get('cpus', '?')} CPUs ({m.get('cpu') or 'unknown'}), "
+        f"{m.get('memory_gib', '?')} GiB, kernel {m.get('kernel', '?')}, Docker {m.get('docker', '?')}; "
+        f"{m.get('haproxy', '')}; {m.get('keepalived', '')}; {m.get('wrk', '')}.\n",
+        f"![Fail-over figures of both profiles](images/{image_name})\n",
+        "## Targets\n",
+        _table(("Target", "Profile", "Limit", "Measured", "Result"), target_rows(results)) + "\n",
+    ]
+    failover = results.get("failover", {})
+    if failover:
+        parts.append("## Fail-over\n")
+        for name in ("default", "fast"):
+            if name in failover:
+                parts.append(failover_section(name, failover[name]))
+    reloads = results.get("reloads")
+    if reloads:
+        rows = [
+            (
+                i + 1,
+                r["reloads"],
+                _num(r["seconds"], 1),
+                _num(r["wrk"]["rps"], 0),
+                f"{r['wrk']['failed']} of {r['wrk']['requests']}",
+                f"{r['client_failed']} of {r['client_requests']}",
+                spread(r["reload_s"], 3),
+            )
+            for i, r in enumerate(reloads["runs"])
+        ]
+        parts += [
+            "## Reloads under load\n",
+            f"`systemctl reload haproxy` on the master {reloads['count']} times, {reloads['gap_s']} s "
+            "apart, while wrk (2 threads, 16 keep-alive connections) and the new-connection client "
+            "(every 10 ms) send requests to the VIP.\n",
+            _table(
+                (
+                    "Run",
+                    "Reloads",
+                    "Seconds",
+                    "wrk requests/s",
+                    "wrk failed",
+                    "client failed",
+                    "systemctl reload (s)",
+                ),
+                rows,
+            )
+            + "\n",
+        ]
+    throughput = results.get("throughput")
+    if throughput:
+        rps = throughput["rps"]
+        parts += [
+            "## Throughput\n",
+            f"wrk, {throughput['threads']} threads, {throughput['connections']} keep-alive connections, "
+            f"{throughput['seconds']} s per run, {rps['vip']['n']} runs each, alternating.\n",
+            _table(
+                ("Path", "URL", "Requests/s"),
+                [
+                    (
+                        "through the VIP (HAProxy, 2 servers)",
+                        throughput["targets"]["vip"],
+                        spread(rps["vip"], 0),
+                    ),
+                    (
+                        "straight to one web server",
+                        throughput["targets"]["direct"],
+                        spread(rps["direct"], 0),
+                    ),
+                ],
+            )
+            + "\n",
+            f"Ratio VIP / direct (medians): **{throughput['ratio']:.2f}**.\n",
+        ]
+    deploy = results.get("deploy")
+    if deploy:
+        rows = []
+        if "fresh" in deploy:
+            rows.append(
+                (
+                    "site.yml on the fresh lab",
+                    _num(deploy["fresh"]["seconds"], 1),
+                    deploy["fresh"]["changed"],
+                )
+            )
+        idem = deploy["idempotent"]
+        rows.append(
+            (
+                f"site.yml again, nothing to change ({len(idem['runs'])} runs)",
+                spread(idem["seconds"], 1),
+                spread(idem["changed"], 0),
+            )
+        )
+        parts += ["## Deploy\n", _table(("Run", "Seconds", "Changed (both nodes)"), rows) + "\n"]
+    scale = results.get("scale")
+    if scale:
+        hap = scale["haproxy"]
+        vrrp = scale["vrrp"]
+        parts += [
+            "## Scale\n",
+            _table(
+                ("Measurement", "Seconds"),
+                [
+                    (
+                        f"render {hap['servers']} servers ({hap['config_bytes'] // 1024} KiB haproxy.cfg), Python on the controller",
+                        spread(hap["render_s"], 3),
+                    ),
+                    ("`haproxy -c` of that file on a node", spread(hap["haproxy_check_s"], 3)),
+                    (
+                        "the haproxy_config module end to end (a playbook run: checks, render, `haproxy -c`, write)",
+                        spread(hap["module_playbook_s"], 1),
+                    ),
+                    (
+                        f"site.yml deploying {vrrp['instances']} VRRP instances (changed {vrrp['deploy_changed']})",
+                        _num(vrrp["deploy_s"], 1),
+                    ),
+                    (
+                        f"all {vrrp['instances']} VIPs on the master after that deploy",
+                        _num(vrrp["settled_after_deploy_s"], 1),
+                    ),
+                    (
+                        f"node loss: first of {vrrp['instances']} VIPs on the backup",
+                        spread(vrrp["first_moved_after_s"]),
+                    ),
+                    (
+                        f"node loss: all {vrrp['instances']} VIPs on the backup",
+                        spread(vrrp["all_moved_after_s"]),
+                    ),
+                ],
+            )
+            + "\n",
+            f"After each node loss, {', '.join(str(r['answered_on_backup']) for r in vrrp['runs'])} of "
+            f"{vrrp['instances']} VIPs answered HTTP on the backup; back to one instance, "
+            f"{len(vrrp['leftover_vips_after_restore'])} address(es) of the others were left behind.\n",
+        ]
+    if NOTES.exists():
+        parts.append(NOTES.read_text().strip() + "\n")
+    return "\n".join(parts)
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    failover = results.get("failover", {})
+    panels = (
+        ("answers_again_s", "VIP answers again after (s)"),
+        ("failed", "failed requests (10 ms client)"),
+        ("two_holders_s", "seconds with two VIP holders"),
+    )
+    colours = {"default": "#1f77b4", "fast": "#d62728"}
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 4.8), constrained_layout=True)
+    faults = [f for f in FAULT_ORDER if any(f in p.get("faults", {}) for p in failover.values())]
+    for ax, (key, title) in zip(axes, panels, strict=True):
+        for offset, name in ((-0.18, "default"), (0.18, "fast")):
+            data = failover.get(name, {}).get("faults", {})
+            for i, fault in enumerate(faults):
+                runs = data.get(fault, {}).get("runs", [])
+                values = [r[key] for r in runs if r[key] is not None]
+                if not values:
+                    continue
+                xs = [i + offset] * len(values)
+                ax.scatter(xs, values, s=14, color=colours[name], alpha=0.6, zorder=3)
+                median = data[fault][key]["median"]
+                ax.hlines(
+                    median,
+                    i + offset - 0.14,
+                    i + offset + 0.14,
+                    color=colours[name],
+                    linewidth=2.5,
+                    zorder=4,
+                )
+        ax.set_xticks(range(len(faults)))
+        ax.set_xticklabels([LABELS[f] for f in faults], rotation=30, ha="right")
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_ylim(bottom=0)
+    for name, colour in colours.items():
+        if name in failover:
+            p = failover[name]
+            axes[0].scatter(
+                [],
+                [],
+                color=colour,
+                label=f"{name}: VRRPv{p['version']}, advert {p['advert_int']} s",
+            )
+    axes[0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(
+        f"halb.cluster fail-over on the lab, {results.get('date', '')[:10]} (dots: runs, bars: medians)"
+    )
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write(results_path):
+    results_path = pathlib.Path(results_path)
+    results = json.loads(results_path.read_text())
+    image = results_path.with_suffix(".png")
+    plot(results, image)
+    DOC_IMAGE.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(image, DOC_IMAGE)
+    DOC.write_text(markdown(results, DOC_IMAGE.name))
+    print(f"wrote {image}, {DOC_IMAGE} and {DOC}")

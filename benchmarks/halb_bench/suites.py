@@ -1,0 +1,481 @@
+"""The measurements of `make bench`, each a function that returns plain data
+for the results file. They run against the lab (`make lab`) and leave it as
+they found it: the master holding the VIP, every service started."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import platform
+import signal
+import subprocess
+import sys
+import time
+
+from . import analysis as A
+from .client import OpenLoopClient
+from .faults import FAULTS
+from .lab import ROOT, AddressWatch, LabError
+
+BUILD = ROOT / "build" / "bench"
+
+# What each keepalived_profile promises (keepalived.conf(5), RFC 3768/5798):
+# a backup declares the master dead after 3 adverts plus its skew time,
+# (256 - priority) / 256 adverts; the lab's backup has priority 140.
+PROFILES = {
+    "default": {"version": 2, "advert_int": 1.0, "window": 8.0, "settle": 4.0},
+    "fast": {"version": 3, "advert_int": 0.1, "window": 5.0, "settle": 2.0},
+}
+BACKUP_PRIORITY = 140
+
+
+def master_down_interval(advert_int, priority=BACKUP_PRIORITY):
+    return round(3 * advert_int + (256 - priority) / 256 * advert_int, 3)
+
+
+def skew_time(advert_int, priority=BACKUP_PRIORITY):
+    return round((256 - priority) / 256 * advert_int, 3)
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- ansible-playbook against the lab ------------------------------------------
+
+
+def playbook(lab, path, *options, timeout=1800):
+    """ansible-playbook against inventories/lab with the environment `make`
+    gives (the installed collection); returns (seconds, recap, output)."""
+    argv = ["ansible-playbook", "-i", str(lab.inventory), str(path), *options]
+    env = {
+        **os.environ,
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    start = time.monotonic()
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, env=env, check=False, cwd=ROOT
+    )
+    took = round(time.monotonic() - start, 2)
+    output = proc.stdout + proc.stderr
+    BUILD.mkdir(parents=True, exist_ok=True)
+    (BUILD / f"{pathlib.Path(path).stem}-{int(time.time())}.log").write_text(output)
+    if proc.returncode != 0:
+        raise LabError(f"{' '.join(argv)} failed ({proc.returncode}): {output[-3000:]}")
+    return took, A.play_recap(output), output
+
+
+def set_profile(lab, profile):
+    """Deploy the pair with keepalived_profile ``profile`` (site.yml)."""
+    log(f"site.yml with keepalived_profile={profile}")
+    took, recap, _ = playbook(lab, ROOT / "site.yml", "-e", f"keepalived_profile={profile}")
+    lab.wait_settled(lab.lbs[0], stable_for=PROFILES[profile]["settle"])
+    return {"seconds": took, "changed": sum(h["changed"] for h in recap.values())}
+
+
+# --- fail-over -------------------------------------------------------------------
+
+
+def failover_run(lab, fault, profile, lead=1.0):
+    """One fault on the master, with the open-loop client on the VIP and the
+    address watch on both nodes; always undone. Returns its figures."""
+    settings = PROFILES[profile]
+    master, backup = lab.lbs[0], lab.lbs[1]
+    lab.wait_settled(master, stable_for=settings["settle"])
+    client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=0.5)
+    with AddressWatch(lab) as watch, client:
+        time.sleep(lead)
+        fault_at = None
+        try:
+            fault_at = fault.inject(master)
+            time.sleep(settings["window"])
+        finally:
+            restore_at = time.time()
+            fault.restore(master)
+        restored_at = time.time()
+        settled_after = lab.wait_settled(master, stable_for=settings["settle"])
+    held = {node: watch.held(node, lab.vip) for node in lab.lbs}
+    unreachable = {master: [(fault_at, restored_at)]} if fault.unreachable else {}
+    window = client.between(fault_at, restore_at)
+    giveback = client.between(restore_at, watch.end_time)
+    taken = A.first_taken(held, backup, fault_at)
+    return {
+        "answers_again_s": A.answers_again(client.between(fault_at - lead, restore_at), fault_at),
+        "failed": sum(1 for r in window if not r[1]),
+        "requests": len(window),
+        "two_holders_s": A.two_holders(held, unreachable),
+        "backup_took_vip_after_s": None if taken is None else round(taken - fault_at, 3),
+        "master_kept_vip": any(t0 <= fault_at + 0.5 < t1 for t0, t1 in held[master]),
+        "failed_giveback": sum(1 for r in giveback if not r[1]),
+        "requests_giveback": len(giveback),
+        "settled_after_restore_s": settled_after,
+        "outages": [
+            {
+                "start_s": round(o["start"] - fault_at, 3),
+                "end_s": None if o["end"] is None else round(o["end"] - fault_at, 3),
+                "failed": o["failed"],
+            }
+            for o in A.outages(window)
+        ],
+        "reasons": sorted({r[3] for r in window if not r[1]}),
+    }
+
+
+def failover(lab, profile, repetitions=5, faults=None):
+    results = {}
+    for name in faults or list(FAULTS):
+        fault = FAULTS[name](lab)
+        runs = []
+        for rep in range(repetitions):
+            run = failover_run(lab, fault, profile)
+            log(
+                f"{profile} {name} #{rep + 1}: answers again after {run['answers_again_s']} s, "
+                f"{run['failed']}/{run['requests']} failed, two holders {run['two_holders_s']} s"
+            )
+            runs.append(run)
+        results[name] = {
+            "description": fault.description,
+            "runs": runs,
+            "answers_again_s": A.summary([r["answers_again_s"] for r in runs]),
+            "failed": A.summary([r["failed"] for r in runs]),
+            "two_holders_s": A.summary([r["two_holders_s"] for r in runs]),
+            "backup_took_vip_after_s": A.summary([r["backup_took_vip_after_s"] for r in runs]),
+        }
+    settings = PROFILES[profile]
+    return {
+        "profile": profile,
+        "version": settings["version"],
+        "advert_int": settings["advert_int"],
+        "master_down_interval_s": master_down_interval(settings["advert_int"]),
+        "skew_time_s": skew_time(settings["advert_int"]),
+        "window_s": settings["window"],
+        "repetitions": repetitions,
+        "faults": results,
+    }
+
+
+# --- reloads under load ------------------------------------------------------------
+
+
+def _wrk(url, seconds=None, connections=16, threads=2):
+    """wrk against ``url``: for ``seconds``, or until stopped (SIGINT) when
+    None (it then still prints its report). Returns the Popen."""
+    duration = f"{seconds}s" if seconds else "600s"
+    return subprocess.Popen(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", duration, "--timeout", "2s", url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def reloads(lab, count=100, gap=0.2, repetitions=3):
+    master = lab.lbs[0]
+    lab.wait_settled(master, stable_for=2.0)
+    runs = []
+    for rep in range(repetitions):
+        client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=0.5)
+        wrk = _wrk(f"http://{lab.vip}/")
+        took = []
+        with client:
+            time.sleep(1.0)
+            start = time.time()
+            for _ in range(count):
+                t0 = time.monotonic()
+                lab.nsenter(master, "systemctl reload haproxy")
+                took.append(time.monotonic() - t0)
+                time.sleep(gap)
+            end = time.time()
+            time.sleep(1.0)
+            wrk.send_signal(signal.SIGINT)
+            out, _ = wrk.communicate(timeout=30)
+        report = A.parse_wrk(out)
+        sent = client.between(start, end + 1.0)
+        run = {
+            "reloads": count,
+            "seconds": round(end - start, 2),
+            "reload_s": A.summary(took),
+            "wrk": report,
+            "client_failed": sum(1 for r in sent if not r[1]),
+            "client_requests": len(sent),
+            "client_reasons": sorted({r[3] for r in sent if not r[1]}),
+        }
+        log(
+            f"reloads #{rep + 1}: {count} reloads in {run['seconds']} s, wrk {report['rps']:.0f} rps, "
+            f"{report['failed']} failed of {report['requests']}; client {run['client_failed']}/{run['client_requests']} failed"
+        )
+        runs.append(run)
+    return {
+        "count": count,
+        "gap_s": gap,
+        "runs": runs,
+        "rps": A.summary([r["wrk"]["rps"] for r in runs]),
+        "wrk_failed": A.summary([r["wrk"]["failed"] for r in runs]),
+        "client_failed": A.summary([r["client_failed"] for r in runs]),
+    }
+
+
+# --- throughput -----------------------------------------------------------------------
+
+
+def throughput(lab, seconds=8, repetitions=5, connections=32):
+    targets = {
+        "vip": f"http://{lab.vip}/",
+        "direct": f"http://{lab.address[lab.webs[0]]}:{lab.web_port}/",
+    }
+    runs = {name: [] for name in targets}
+    for rep in range(repetitions):
+        for name, url in targets.items():
+            proc = _wrk(url, seconds=seconds, connections=connections)
+            out, _ = proc.communicate(timeout=seconds + 60)
+            report = A.parse_wrk(out)
+            log(f"throughput #{rep + 1} {name}: {report['rps']:.0f} rps, {report['failed']} failed")
+            runs[name].append(report)
+    result = {
+        "seconds": seconds,
+        "connections": connections,
+        "threads": 2,
+        "targets": targets,
+        "runs": runs,
+        "rps": {name: A.summary([r["rps"] for r in reports]) for name, reports in runs.items()},
+    }
+    result["ratio"] = round(result["rps"]["vip"]["median"] / result["rps"]["direct"]["median"], 3)
+    return result
+
+
+# --- deploy ----------------------------------------------------------------------------
+
+
+def deploy(lab, fresh=False, repetitions=5):
+    result = {}
+    if fresh:
+        log("site.yml on the fresh lab")
+        took, recap, _ = playbook(lab, ROOT / "site.yml")
+        result["fresh"] = {
+            "seconds": took,
+            "changed": sum(h["changed"] for h in recap.values()),
+            "recap": recap,
+        }
+        lab.wait_settled(lab.lbs[0], stable_for=4.0)
+    runs = []
+    for rep in range(repetitions):
+        took, recap, _ = playbook(lab, ROOT / "site.yml")
+        changed = sum(h["changed"] for h in recap.values())
+        log(f"site.yml again #{rep + 1}: {took} s, changed={changed}")
+        runs.append({"seconds": took, "changed": changed})
+    result["idempotent"] = {
+        "runs": runs,
+        "seconds": A.summary([r["seconds"] for r in runs]),
+        "changed": A.summary([r["changed"] for r in runs]),
+    }
+    return result
+
+
+# --- scale ------------------------------------------------------------------------------
+
+
+def haproxy_servers_config(count):
+    """An haproxy configuration (the haproxy_config module's model) with
+    ``count`` checked servers in one backend."""
+    servers = [
+        {
+            "name": f"s{i:05d}",
+            "address": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+            "port": 8080,
+            "check": True,
+        }
+        for i in range(1, count + 1)
+    ]
+    return {
+        "global": {"maxconn": 200000},
+        "defaults": {
+            "mode": "http",
+            "timeouts": {"connect": "5s", "client": "30s", "server": "30s"},
+        },
+        "frontends": [
+            {
+                "name": "fe_scale",
+                "binds": [{"address": "127.0.0.1", "port": 18080}],
+                "default_backend": "be_scale",
+            }
+        ],
+        "backends": [{"name": "be_scale", "balance": "roundrobin", "servers": servers}],
+    }
+
+
+def scale_haproxy(lab, count=10000, repetitions=5):
+    sys.path.insert(0, str(ROOT / "build" / "src"))
+    from ansible_collections.halb.cluster.plugins.module_utils import _haproxy
+
+    config = haproxy_servers_config(count)
+    render_s = []
+    for _ in range(repetitions):
+        t0 = time.perf_counter()
+        text = _haproxy.render(config)
+        render_s.append(time.perf_counter() - t0)
+    node = lab.lbs[0]
+    lab.nsenter(
+        node, "mkdir -p /tmp/halb-bench && cat > /tmp/halb-bench/scale.cfg", input_text=text
+    )
+    check_s = []
+    for _ in range(repetitions):
+        t0 = time.perf_counter()
+        proc = lab.nsenter(node, "haproxy -c -q -f /tmp/halb-bench/scale.cfg", check=False)
+        check_s.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise LabError(
+                f"haproxy -c refused the {count}-server configuration: {proc.stderr[-2000:]}"
+            )
+    BUILD.mkdir(parents=True, exist_ok=True)
+    varsfile = BUILD / "scale-haproxy.json"
+    varsfile.write_text(json.dumps({"bench_config": config}))
+    module_s = []
+    for _ in range(3):
+        lab.nsenter(node, "rm -f /tmp/halb-bench/module.cfg")
+        took, recap, _ = playbook(
+            lab, ROOT / "benchmarks" / "playbooks" / "scale_haproxy.yml", "-e", f"@{varsfile}"
+        )
+        module_s.append(took)
+    lab.nsenter(node, "rm -rf /tmp/halb-bench")
+    result = {
+        "servers": count,
+        "config_bytes": len(text.encode()),
+        "render_s": A.summary(render_s),
+        "haproxy_check_s": A.summary(check_s),
+        "module_playbook_s": A.summary(module_s),
+    }
+    log(
+        f"scale haproxy: {count} servers, render {result['render_s']['median']} s, haproxy -c {result['haproxy_check_s']['median']} s, module {result['module_playbook_s']['median']} s"
+    )
+    return result
+
+
+def vrrp_instances_vars(lab, count):
+    """keepalived_instances with ``count`` instances: the lab's VIP and the
+    addresses after it, VRIDs from the lab's on."""
+    base = int(lab.vip.rsplit(".", 1)[1])
+    prefix = lab.vip.rsplit(".", 1)[0]
+    vrid = int(lab.vars["lab_vrid"])
+    return {
+        "keepalived_instances": [
+            {
+                "name": f"VI_{i + 1:02d}",
+                "interface": "eth0",
+                "virtual_router_id": vrid + i,
+                "advert_int": 1,
+                "virtual_ipaddresses": [
+                    {"address": f"{prefix}.{base + i}", "prefix": 24, "dev": "eth0"}
+                ],
+            }
+            for i in range(count)
+        ]
+    }
+
+
+def scale_vrrp(lab, count=20, repetitions=3):
+    from .faults import MasterPaused
+
+    master, backup = lab.lbs
+    BUILD.mkdir(parents=True, exist_ok=True)
+    varsfile = BUILD / f"vrrp-{count}.json"
+    data = vrrp_instances_vars(lab, count)
+    varsfile.write_text(json.dumps(data))
+    vips = [inst["virtual_ipaddresses"][0]["address"] for inst in data["keepalived_instances"]]
+    log(f"site.yml with {count} VRRP instances")
+    took, recap, _ = playbook(lab, ROOT / "site.yml", "-e", f"@{varsfile}")
+    deploy_s = took
+    settle_s = lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
+    fault = MasterPaused(lab)
+    runs = []
+    try:
+        for rep in range(repetitions):
+            lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
+            with AddressWatch(lab) as watch:
+                time.sleep(0.5)
+                try:
+                    fault_at = fault.inject(master)
+                    lab_deadline = time.monotonic() + 20
+                    while time.monotonic() < lab_deadline and sorted(
+                        lab.holders_of(vips, backup)
+                    ) != sorted(vips):
+                        time.sleep(0.2)
+                    answered = sum(1 for vip in vips if _answers(vip))
+                finally:
+                    fault.restore(master)
+                lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
+            taken = [A.first_taken({backup: watch.held(backup, v)}, backup, fault_at) for v in vips]
+            moved = [None if t is None else round(t - fault_at, 3) for t in taken]
+            run = {
+                "moved": sum(1 for m in moved if m is not None),
+                "first_s": min((m for m in moved if m is not None), default=None),
+                "last_s": None if None in moved else max(moved),
+                "answered_on_backup": answered,
+            }
+            log(f"{count} instances, node loss #{rep + 1}: {run}")
+            runs.append(run)
+    finally:
+        log("site.yml back to the lab's own instances")
+        playbook(lab, ROOT / "site.yml")
+    lab.wait_settled(master, stable_for=4.0)
+    leftovers = [vip for vip in vips[1:] if lab.holders(vip)]
+    return {
+        "instances": count,
+        "deploy_s": deploy_s,
+        "deploy_changed": sum(h["changed"] for h in recap.values()),
+        "settled_after_deploy_s": settle_s,
+        "runs": runs,
+        "all_moved_after_s": A.summary([r["last_s"] for r in runs]),
+        "first_moved_after_s": A.summary([r["first_s"] for r in runs]),
+        "leftover_vips_after_restore": leftovers,
+    }
+
+
+def _answers(vip, timeout=1.0):
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{vip}/", timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def machine(lab):
+    def first_line(command):
+        try:
+            out = subprocess.run(
+                command, capture_output=True, text=True, timeout=30, check=False
+            ).stdout
+        except OSError:
+            return None
+        return out.strip().splitlines()[0] if out.strip() else None
+
+    cpu = None
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    node = lab.lbs[0]
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "docker": first_line(["docker", "version", "--format", "{{.Server.Version}}"]),
+        "wrk": first_line(["sh", "-c", "wrk -v 2>&1"]),
+        "nodes": "Debian 12 systemd containers on one docker bridge (the lab)",
+        "haproxy": lab.nsenter(node, "haproxy -v | head -1", check=False).stdout.strip(),
+        "keepalived": lab.nsenter(
+            node, "keepalived --version 2>&1 | head -1", check=False
+        ).stdout.strip(),
+    }

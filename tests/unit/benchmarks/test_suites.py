@@ -1,0 +1,36 @@
+"""The inputs the scale benchmark builds (benchmarks/halb_bench/suites.py) are
+valid for our own models, so `make bench` does not fail an hour in."""
+
+from __future__ import annotations
+
+import types
+
+from halb_bench import suites
+
+from ansible_collections.halb.cluster.plugins.module_utils import _haproxy, _keepalived
+
+
+def test_ten_thousand_servers_pass_the_haproxy_model():
+    config = suites.haproxy_servers_config(10000)
+    text = _haproxy.render(config)
+    servers = [line for line in text.splitlines() if line.strip().startswith("server ")]
+    assert len(servers) == 10000
+    assert len({line.split()[2] for line in servers}) == 10000  # distinct addresses
+    assert "bind 127.0.0.1:18080" in text
+
+
+def test_twenty_vrrp_instances_pass_the_keepalived_model():
+    lab = types.SimpleNamespace(vip="172.30.70.100", vars={"lab_vrid": 70})
+    data = suites.vrrp_instances_vars(lab, 20)
+    instances = data["keepalived_instances"]
+    assert [i["virtual_router_id"] for i in instances] == list(range(70, 90))
+    assert instances[-1]["virtual_ipaddresses"][0]["address"] == "172.30.70.119"
+    config = _keepalived.derive_host_config({"instances": instances}, "lb1", ["lb1", "lb2"])
+    assert len(config["instances"]) == 20
+    assert _keepalived.render(config).count("vrrp_instance ") == 20
+
+
+def test_protocol_figures_of_the_profiles():
+    assert suites.skew_time(1.0) == 0.453
+    assert suites.master_down_interval(0.1) == 0.345
+    assert suites.PROFILES["fast"]["version"] == 3
