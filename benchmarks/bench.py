@@ -28,6 +28,10 @@ RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 SUITES = ("deploy", "failover-default", "reloads", "throughput", "scale", "failover-fast")
 
 
+def _now():
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
 def _save(path, results):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
@@ -39,8 +43,7 @@ def run(args):
     lab = Lab()
     path = RESULTS / f"{datetime.date.today().isoformat()}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
-    results["machine"] = suites.machine(lab)
-    results["date"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    results["date"] = _now()
     wanted = args.only or list(SUITES)
     started = time.monotonic()
     profile = "default"
@@ -49,6 +52,7 @@ def run(args):
             if name not in wanted:
                 continue
             suites.log(f"suite {name}")
+            results.setdefault("suite_started", {})[name] = _now()
             t0 = time.monotonic()
             if name == "deploy":
                 results["deploy"] = suites.deploy(
@@ -78,6 +82,8 @@ def run(args):
     finally:
         if profile != "default":
             suites.set_profile(lab, "default")
+        # Read once the lab is deployed (a fresh lab has no haproxy yet).
+        results["machine"] = suites.machine(lab)
         _save(path, results)
     suites.log(f"done in {time.monotonic() - started:.0f} s: {path}")
     report.write(path)

@@ -115,7 +115,7 @@ def subtract(a, b):
 
 
 def total(intervals):
-    return round(sum(t1 - t0 for t0, t1 in intervals), 3)
+    return round(float(sum(t1 - t0 for t0, t1 in intervals)), 3)
 
 
 def two_holders(held, unreachable=None):
@@ -185,7 +185,7 @@ def play_recap(output):
 
 
 _WRK_RATE = re.compile(r"^Requests/sec:\s+(?P<rps>[0-9.]+)", re.M)
-_WRK_TOTAL = re.compile(r"^\s*(?P<total>\d+) requests in (?P<secs>[0-9.]+)(?P<unit>m?s)", re.M)
+_WRK_TOTAL = re.compile(r"^\s*(?P<total>\d+) requests in [0-9.]+(us|ms|s|m|h),", re.M)
 _WRK_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _WRK_STATUS = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 

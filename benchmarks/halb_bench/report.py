@@ -62,6 +62,17 @@ def _num(value, digits=2):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _when(results):
+    """The day and the hours the suites of a results file ran (UTC)."""
+    started = sorted((results.get("suite_started") or {}).values())
+    if not started:
+        return results.get("date", "?")
+    first, last = started[0], started[-1]
+    if first[:10] != last[:10]:
+        return f"from {first[:16]} to {last[:16]} UTC"
+    return f"on {first[:10]} between {first[11:16]} and {last[11:16]} UTC (when the last suite started)"
+
+
 def spread(stat, digits=2):
     """'median (min-max)' of a summary, or '-'."""
     if not stat or stat.get("median") is None:
@@ -98,12 +109,15 @@ def target_rows(results):
         failed = sum(r["client_failed"] + r["wrk"]["failed"] for r in reloads["runs"])
         total = sum(r["client_requests"] + r["wrk"]["requests"] for r in reloads["runs"])
         runs = len(reloads["runs"])
+        reasons = sorted({x for r in reloads["runs"] for x in r.get("client_reasons", [])})
+        per_run = ", ".join(str(r["client_failed"] + r["wrk"]["failed"]) for r in reloads["runs"])
         rows.append(
             (
                 f"Failed requests over {reloads['count']} reloads",
                 "-",
                 "0",
-                f"{failed} of {total} in {runs} runs",
+                f"{failed} of {total:,} in {runs} runs ({per_run})"
+                + (f"; {', '.join(reasons)}" if reasons else ""),
                 "met" if failed == 0 else f"missed by {failed} request(s)",
             )
         )
@@ -140,8 +154,15 @@ def protocol_limit(fault, profile):
             f"{skew:.3f} s (skew time after the priority-0 advert) + the time HAProxy takes to stop"
         )
     if fault == "keepalived_killed":
-        return "no move: the VIP stays on the master until keepalived is back"
-    return f"no outage; the backup takes over {down:.2f} s after the standby file changes"
+        return (
+            f"none while keepalived is down (the VIP stays on the master); a restarted keepalived "
+            f"starts as BACKUP and drops it, the backup takes over {down - adv:.2f}-{down:.2f} s "
+            "after the master's last advert"
+        )
+    return (
+        f"no outage: the master keeps the VIP until the backup took it over, {down - adv:.2f}-{down:.2f} s "
+        "after the master's last advert at its own priority"
+    )
 
 
 def failover_section(name, data):
@@ -195,7 +216,7 @@ def markdown(results, image_name):
         "which rebuilds the lab, deploys it with site.yml and runs every measurement again; "
         "`benchmarks/results/` keeps the raw figures of each run. Medians, with the range over the "
         "runs in brackets. The client is the controller, on the docker bridge.\n",
-        f"Measured {results.get('date', '?')} on {m.get('cpus', '?')} CPUs ({m.get('cpu') or 'unknown'}), "
+        f"Measured {_when(results)}, on {m.get('cpus', '?')} CPUs ({m.get('cpu') or 'unknown'}), "
         f"{m.get('memory_gib', '?')} GiB, kernel {m.get('kernel', '?')}, Docker {m.get('docker', '?')}; "
         f"{m.get('haproxy', '')}; {m.get('keepalived', '')}; {m.get('wrk', '')}.\n",
         f"![Fail-over figures of both profiles](images/{image_name})\n",
@@ -366,6 +387,12 @@ def plot(results, path):
                     linewidth=2.5,
                     zorder=4,
                 )
+            for _, profile, (fault, target_key), limit in TARGETS:
+                if profile == name and target_key == key and fault in faults:
+                    at = faults.index(fault) + offset
+                    ax.hlines(
+                        limit, at - 0.16, at + 0.16, color=colours[name], linestyle=":", zorder=2
+                    )
         ax.set_xticks(range(len(faults)))
         ax.set_xticklabels([LABELS[f] for f in faults], rotation=30, ha="right")
         ax.set_title(title)
@@ -382,7 +409,7 @@ def plot(results, path):
             )
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle(
-        f"halb.cluster fail-over on the lab, {results.get('date', '')[:10]} (dots: runs, bars: medians)"
+        f"halb.cluster fail-over on the lab, {results.get('date', '')[:10]} (dots: runs, bars: medians, dotted: targets)"
     )
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -472,7 +472,7 @@ def machine(lab):
         "kernel": platform.release(),
         "python": platform.python_version(),
         "docker": first_line(["docker", "version", "--format", "{{.Server.Version}}"]),
-        "wrk": first_line(["sh", "-c", "wrk -v 2>&1"]),
+        "wrk": (first_line(["sh", "-c", "wrk -v 2>&1"]) or "").split(" Copyright")[0] or None,
         "nodes": "Debian 12 systemd containers on one docker bridge (the lab)",
         "haproxy": lab.nsenter(node, "haproxy -v | head -1", check=False).stdout.strip(),
         "keepalived": lab.nsenter(

@@ -140,3 +140,8 @@ def test_wrk_report_without_errors_and_garbage():
     assert A.parse_wrk(clean)["failed"] == 0
     with pytest.raises(ValueError, match="not a wrk report"):
         A.parse_wrk("unable to connect to 172.30.70.100:80 Connection refused")
+
+
+def test_wrk_report_of_a_run_longer_than_a_minute():
+    long_run = WRK.replace("82000 requests in 8.00s", "653100 requests in 1.41m")
+    assert A.parse_wrk(long_run)["requests"] == 653100

@@ -115,7 +115,7 @@ def test_targets_table(results):
     )
     assert rows[("HAProxy stopped: VIP answers again", "fast")][4] == "not measured"
     assert rows[("Failed requests over 100 reloads", "-")][3:] == (
-        "1 of 273000 in 1 runs",
+        "1 of 273,000 in 1 runs (1)",
         "missed by 1 request(s)",
     )
     assert rows[("Idempotent re-run of site.yml", "default")][4] == "missed by 2.00 s (median)"
