@@ -42,6 +42,8 @@ class Fault:
 
 
 class _Command(Fault):
+    """A fault that is one command in the node, undone by another."""
+
     command = restore_command = ""
 
     def inject(self, node):
@@ -53,32 +55,37 @@ class _Command(Fault):
         self.lab.nsenter(node, self.restore_command)
 
 
-class HAProxyStopped(_Command):
-    name = "haproxy_stopped"
-    description = "HAProxy stopped (`systemctl stop haproxy`)"
-    command = "systemctl stop haproxy"
-    restore_command = "systemctl start haproxy"
+def _command_fault(name, description, command, restore_command):
+    attrs = {"description": description, "command": command, "restore_command": restore_command}
+    return type(name, (_Command,), {"name": name, **attrs})
 
 
-class HAProxyKilled(_Command):
-    name = "haproxy_killed"
-    description = "HAProxy killed (SIGKILL to every process of the unit)"
-    command = "systemctl kill --signal=SIGKILL haproxy"
-    restore_command = "systemctl start haproxy"
-
-
-class KeepalivedKilled(_Command):
-    name = "keepalived_killed"
-    description = "keepalived killed (SIGKILL: no goodbye advert, the VIP stays on the interface)"
-    command = "systemctl kill --signal=SIGKILL keepalived"
-    restore_command = "systemctl start keepalived"
-
-
-class Switchover(_Command):
-    name = "switchover"
-    description = "planned switchover (1 into keepalived_standby_file)"
-    command = "echo 1 > /run/keepalived-standby"
-    restore_command = "echo 0 > /run/keepalived-standby"
+# name: (description, the fault, how it is undone)
+_COMMANDS = {
+    "haproxy_stopped": (
+        "HAProxy stopped (`systemctl stop haproxy`)",
+        "systemctl stop haproxy",
+        "systemctl start haproxy",
+    ),
+    "haproxy_killed": (
+        "HAProxy killed (SIGKILL to every process of the unit)",
+        "systemctl kill --signal=SIGKILL haproxy",
+        "systemctl start haproxy",
+    ),
+    "keepalived_killed": (
+        "keepalived killed (SIGKILL: no goodbye advert, the VIP stays on the interface)",
+        "systemctl kill --signal=SIGKILL keepalived",
+        "systemctl start keepalived",
+    ),
+    "switchover": (
+        "planned switchover (1 into keepalived_standby_file)",
+        "echo 1 > /run/keepalived-standby",
+        "echo 0 > /run/keepalived-standby",
+    ),
+}
+HAProxyStopped, HAProxyKilled, KeepalivedKilled, Switchover = (
+    _command_fault(name, *spec) for name, spec in _COMMANDS.items()
+)
 
 
 class MasterPaused(Fault):

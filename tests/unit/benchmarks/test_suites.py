@@ -34,3 +34,47 @@ def test_protocol_figures_of_the_profiles():
     assert suites.skew_time(1.0) == 0.453
     assert suites.master_down_interval(0.1) == 0.345
     assert suites.PROFILES["fast"]["version"] == 3
+
+
+class _Recorder:
+    """A stand-in lab that records the commands a fault would run."""
+
+    def __init__(self):
+        self.ran = []
+
+    def nsenter(self, node, command, all_namespaces=True):
+        self.ran.append((node, command, all_namespaces))
+
+
+def test_every_fault_is_injected_and_undone_on_the_node_it_is_given():
+    from halb_bench.faults import FAULTS
+
+    assert list(FAULTS) == [
+        "haproxy_stopped",
+        "haproxy_killed",
+        "keepalived_killed",
+        "master_paused",
+        "network_cut",
+        "switchover",
+    ]
+    for name in (
+        "haproxy_stopped",
+        "haproxy_killed",
+        "keepalived_killed",
+        "switchover",
+        "network_cut",
+    ):
+        lab = _Recorder()
+        fault = FAULTS[name](lab)
+        assert fault.name == name and fault.description
+        assert isinstance(fault.inject("lb1"), float)
+        fault.restore("lb1")
+        assert [node for node, _, _ in lab.ran] == ["lb1", "lb1"]
+        assert lab.ran[0][1] != lab.ran[1][1]
+    assert FAULTS["haproxy_stopped"](None).command == "systemctl stop haproxy"
+    # Only a node nobody can reach has its copy of the VIP left out.
+    assert [n for n, f in FAULTS.items() if f.unreachable] == ["master_paused", "network_cut"]
+    # The cut runs the controller's nft in the node's network namespace only.
+    lab = _Recorder()
+    FAULTS["network_cut"](lab).inject("lb1")
+    assert lab.ran[0][2] is False and "drop" in lab.ran[0][1]
