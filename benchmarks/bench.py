@@ -59,12 +59,13 @@ def run(args):
                     lab, fresh=args.fresh, repetitions=args.deploy_repetitions
                 )
             elif name.startswith("failover-"):
+                # Deploy the suite's profile first, also the default one (a
+                # reused lab may run anything).
                 wanted_profile = name.split("-", 1)[1]
-                if wanted_profile != profile or name == "failover-default":
-                    results.setdefault("profile_switch", {})[wanted_profile] = suites.set_profile(
-                        lab, wanted_profile
-                    )
-                    profile = wanted_profile
+                results.setdefault("profile_switch", {})[wanted_profile] = suites.set_profile(
+                    lab, wanted_profile
+                )
+                profile = wanted_profile
                 results.setdefault("failover", {})[wanted_profile] = suites.failover(
                     lab, wanted_profile, repetitions=args.repetitions
                 )

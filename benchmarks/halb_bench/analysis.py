@@ -142,9 +142,10 @@ def two_holders(held, unreachable=None):
     return total(merged)
 
 
-def first_taken(held, node, after):
-    """When ``node`` first held the VIP at or after ``after`` (None: never)."""
-    starts = [t0 for t0, t1 in held.get(node, []) if t1 > after]
+def first_taken(intervals, after):
+    """When a node first held the VIP at or after ``after``, from the intervals
+    it held it (None: never)."""
+    starts = [t0 for t0, t1 in intervals if t1 > after]
     return max(min(starts), after) if starts else None
 
 

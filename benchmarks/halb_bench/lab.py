@@ -73,14 +73,17 @@ class Lab:
             raise LabError(f"{name}: {command!r} exited {proc.returncode}: {proc.stderr.strip()}")
         return proc
 
-    def holds(self, name, address=None):
-        out = self.nsenter(name, "ip -o -4 addr show dev eth0", all_namespaces=False).stdout
-        return f" {address or self.vip}/" in out
+    def addresses(self, name):
+        """``ip -o -4 addr show dev eth0`` in the node (read from the controller)."""
+        return self.nsenter(name, "ip -o -4 addr show dev eth0", all_namespaces=False).stdout
 
     def holders_of(self, addresses, name):
         """Which of ``addresses`` the node holds (one reading)."""
-        out = self.nsenter(name, "ip -o -4 addr show dev eth0", all_namespaces=False).stdout
+        out = self.addresses(name)
         return [a for a in addresses if f" {a}/" in out]
+
+    def holds(self, name, address=None):
+        return bool(self.holders_of([address or self.vip], name))
 
     def holders(self, address=None):
         return [name for name in self.lbs if self.holds(name, address)]
@@ -163,10 +166,7 @@ class AddressWatch:
             self._threads.append(thread)
         time.sleep(0.1)  # the monitors listen before the initial reading
         self.start_time = time.time()
-        self.initial = {
-            node: self.lab.nsenter(node, "ip -o -4 addr show dev eth0", all_namespaces=False).stdout
-            for node in self.nodes
-        }
+        self.initial = {node: self.lab.addresses(node) for node in self.nodes}
         return self
 
     def stop(self):

@@ -101,7 +101,7 @@ def failover_run(lab, fault, profile, lead=1.0):
     unreachable = {master: [(fault_at, restored_at)]} if fault.unreachable else {}
     window = client.between(fault_at, restore_at)
     giveback = client.between(restore_at, watch.end_time)
-    taken = A.first_taken(held, backup, fault_at)
+    taken = A.first_taken(held[backup], fault_at)
     return {
         "answers_again_s": A.answers_again(client.between(fault_at - lead, restore_at), fault_at),
         "failed": sum(1 for r in window if not r[1]),
@@ -307,7 +307,10 @@ def haproxy_servers_config(count):
 
 
 def scale_haproxy(lab, count=10000, repetitions=5):
-    sys.path.insert(0, str(ROOT / "build" / "src"))
+    # The collection as installed by `make collection` (a dependency of
+    # `make bench`): what users run. Appended, so a PYTHONPATH (the unit
+    # tests' source tree) comes first.
+    sys.path.append(str(ROOT / "build" / "collections"))
     from ansible_collections.halb.cluster.plugins.module_utils import _haproxy
 
     config = haproxy_servers_config(count)
@@ -406,7 +409,7 @@ def scale_vrrp(lab, count=20, repetitions=3):
                 finally:
                     fault.restore(master)
                 lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
-            taken = [A.first_taken({backup: watch.held(backup, v)}, backup, fault_at) for v in vips]
+            taken = [A.first_taken(watch.held(backup, v), fault_at) for v in vips]
             moved = [None if t is None else round(t - fault_at, 3) for t in taken]
             run = {
                 "moved": sum(1 for m in moved if m is not None),

@@ -87,10 +87,10 @@ def test_two_holders_merges_overlaps_of_three_nodes():
 
 
 def test_first_taken():
-    held = {"lb2": [(1.0, 2.0), (5.0, 9.0)]}
-    assert A.first_taken(held, "lb2", 3.0) == 5.0
-    assert A.first_taken(held, "lb2", 1.5) == 1.5  # held at that moment already
-    assert A.first_taken(held, "lb2", 9.5) is None
+    held = [(1.0, 2.0), (5.0, 9.0)]
+    assert A.first_taken(held, 3.0) == 5.0
+    assert A.first_taken(held, 1.5) == 1.5  # held at that moment already
+    assert A.first_taken(held, 9.5) is None
 
 
 def test_summary_median_range_and_missing():
