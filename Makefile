@@ -111,14 +111,25 @@ lint: venv src-farm ## ruff, yamllint, ansible-lint (production profile)
 unit: venv src-farm ## pytest tests/unit against the source tree
 	PYTHONPATH=$(BUILD)/src pytest tests/unit
 
+# Each run's output is also kept in build/logs/molecule-<scenario>.log; when a
+# run fails, scripts/molecule-why.sh repeats its failures at the end. A wide
+# COLUMNS keeps pytest's one-line failure summaries whole (molecule and pytest
+# read the width from it when the output is not a terminal).
+MOLECULE_LOGS := $(BUILD)/logs
+MOLECULE_TEST_ENV = $(MOLECULE_ENV) COLUMNS=240
+
 molecule: image collection $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
-	$(MOLECULE_ENV) molecule test -s $(S)
+	@mkdir -p $(MOLECULE_LOGS)
+	$(MOLECULE_TEST_ENV) molecule test -s $(S) 2>&1 | tee $(MOLECULE_LOGS)/molecule-$(S).log \
+		|| { scripts/molecule-why.sh $(S) $(MOLECULE_LOGS)/molecule-$(S).log; exit 1; }
 
 molecule-all: image collection browser ## every scenario in turn (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS)"
+	@mkdir -p $(MOLECULE_LOGS)
 	@for s in $(TEST_SCENARIOS); do \
 		echo "=== molecule test -s $$s"; \
-		$(MOLECULE_ENV) molecule test -s $$s || exit 1; \
+		$(MOLECULE_TEST_ENV) molecule test -s $$s 2>&1 | tee $(MOLECULE_LOGS)/molecule-$$s.log \
+			|| { scripts/molecule-why.sh $$s $(MOLECULE_LOGS)/molecule-$$s.log; exit 1; }; \
 	done
 	$(if $(filter lab,$(SCENARIOS)),$(MOLECULE_ENV) molecule syntax -s lab)
 
