@@ -192,6 +192,10 @@ def test_the_failover_drill_reports_the_outage(pair):
     assert re.search(r"\"from\": \"halb-default-lb1\"", figures), figures
     assert re.search(r"\"to\": \"halb-default-lb2\"", figures), figures
     assert re.search(r"\"alert_delivered\": \"yes\"", figures), figures
+    # Preemption: once lb1 is back at full priority it takes the VIP back, and
+    # the drill waits for that before it says who holds the VIP.
+    assert re.search(r"\"restored_host_at_full_priority\": true", figures), figures
+    assert re.search(r"\"holder_after_restore\": \"halb-default-lb1\"", figures), figures
     outage = float(re.search(r"\"outage_s\": \"?([0-9.]+)", figures).group(1))
     assert 0 <= outage < 30, figures
     assert time.monotonic() - started < 600

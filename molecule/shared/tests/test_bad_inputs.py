@@ -1,6 +1,6 @@
 """Bad input is refused with the variable named, and the pair is untouched.
 
-Runs molecule/shared/bad_inputs.yml (26 bad inputs against the converged
+Runs molecule/shared/bad_inputs.yml (29 bad inputs against the converged
 pair); that playbook asserts per case, and keepalived.conf's checksum and
 keepalived's PID before and after. Only in scenarios with HALB_BAD_INPUTS=1.
 """
