@@ -172,7 +172,7 @@ bench: image collection bench-tools ## measure the lab: benchmarks/results/<date
 	fi
 	$(MOLECULE_ENV) $(BIN)/python benchmarks/bench.py run $(if $(filter 1,$(BENCH_REUSE)),,--fresh) $(BENCH_ARGS)
 
-bench-report: venv ## docs/performance.md and the PNG again from the newest results file
+bench-report: collection ## docs/performance.md and the PNG again from the newest results file
 	$(BIN)/python benchmarks/bench.py report
 
 lab-down: venv ## destroy the lab

@@ -4,6 +4,7 @@ they found it: the master holding the VIP, every service started."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import pathlib
@@ -20,13 +21,45 @@ from .lab import ROOT, AddressWatch, LabError
 
 BUILD = ROOT / "build" / "bench"
 
+
+def collection_module(name):
+    """A module of the collection's rendering library (plugins/module_utils):
+    from the collection `make collection` installed into build/collections (a
+    dependency of `make bench` and `make bench-report`), what users run. The
+    path is appended, so a PYTHONPATH (the unit tests' source tree) comes first."""
+    collections = str(ROOT / "build" / "collections")
+    if collections not in sys.path:
+        sys.path.append(collections)
+    return importlib.import_module(f"ansible_collections.halb.cluster.plugins.module_utils.{name}")
+
+
+# The profiles' VRRP settings are the keepalived role's own (_keepalived.PROFILES);
+# what a profile leaves unset is keepalived's default (version 2, advert_int 1).
+# The bench adds how long it watches a fault (window) and how long the pair
+# must be at rest before one (settle).
+_BENCH_TIMES = {
+    "default": {"window": 8.0, "settle": 4.0},
+    "fast": {"window": 5.0, "settle": 2.0},
+}
+
+
+def _role_profiles():
+    model = collection_module("_keepalived").PROFILES
+    return {
+        name: {
+            "version": int(model[name].get("version", 2)),
+            "advert_int": float(model[name].get("advert_int", 1.0)),
+            **times,
+        }
+        for name, times in _BENCH_TIMES.items()
+    }
+
+
+PROFILES = _role_profiles()
+
 # What each keepalived_profile promises (keepalived.conf(5), RFC 3768/5798):
 # a backup declares the master dead after 3 adverts plus its skew time,
 # (256 - priority) / 256 adverts; the lab's backup has priority 140.
-PROFILES = {
-    "default": {"version": 2, "advert_int": 1.0, "window": 8.0, "settle": 4.0},
-    "fast": {"version": 3, "advert_int": 0.1, "window": 5.0, "settle": 2.0},
-}
 BACKUP_PRIORITY = 140
 
 
@@ -307,12 +340,7 @@ def haproxy_servers_config(count):
 
 
 def scale_haproxy(lab, count=10000, repetitions=5):
-    # The collection as installed by `make collection` (a dependency of
-    # `make bench`): what users run. Appended, so a PYTHONPATH (the unit
-    # tests' source tree) comes first.
-    sys.path.append(str(ROOT / "build" / "collections"))
-    from ansible_collections.halb.cluster.plugins.module_utils import _haproxy
-
+    _haproxy = collection_module("_haproxy")
     config = haproxy_servers_config(count)
     render_s = []
     for _ in range(repetitions):

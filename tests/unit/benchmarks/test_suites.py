@@ -36,6 +36,15 @@ def test_protocol_figures_of_the_profiles():
     assert suites.PROFILES["fast"]["version"] == 3
 
 
+def test_the_profiles_are_the_roles():
+    # Read from the role's model, not a copy: a change there moves the bench.
+    for name, keys in _keepalived.PROFILES.items():
+        assert suites.PROFILES[name]["version"] == keys.get("version", 2)
+        assert suites.PROFILES[name]["advert_int"] == keys.get("advert_int", 1.0)
+    assert suites.PROFILES["default"]["advert_int"] == 1.0
+    assert set(suites.PROFILES) == set(_keepalived.PROFILES)
+
+
 class _Recorder:
     """A stand-in lab that records the commands a fault would run."""
 
