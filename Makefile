@@ -116,20 +116,20 @@ unit: venv src-farm ## pytest tests/unit against the source tree
 # COLUMNS keeps pytest's one-line failure summaries whole (molecule and pytest
 # read the width from it when the output is not a terminal).
 MOLECULE_LOGS := $(BUILD)/logs
-MOLECULE_TEST_ENV = $(MOLECULE_ENV) COLUMNS=240
+# $(call molecule_test,SCENARIO): one scenario, logged, explained when it fails.
+molecule_test = $(MOLECULE_ENV) COLUMNS=240 molecule test -s $(1) 2>&1 | tee $(MOLECULE_LOGS)/molecule-$(1).log \
+	|| { scripts/molecule-why.sh $(1) $(MOLECULE_LOGS)/molecule-$(1).log; exit 1; }
 
 molecule: image collection $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
 	@mkdir -p $(MOLECULE_LOGS)
-	$(MOLECULE_TEST_ENV) molecule test -s $(S) 2>&1 | tee $(MOLECULE_LOGS)/molecule-$(S).log \
-		|| { scripts/molecule-why.sh $(S) $(MOLECULE_LOGS)/molecule-$(S).log; exit 1; }
+	$(call molecule_test,$(S))
 
 molecule-all: image collection browser ## every scenario in turn (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS)"
 	@mkdir -p $(MOLECULE_LOGS)
 	@for s in $(TEST_SCENARIOS); do \
 		echo "=== molecule test -s $$s"; \
-		$(MOLECULE_TEST_ENV) molecule test -s $$s 2>&1 | tee $(MOLECULE_LOGS)/molecule-$$s.log \
-			|| { scripts/molecule-why.sh $$s $(MOLECULE_LOGS)/molecule-$$s.log; exit 1; }; \
+		$(call molecule_test,$$s); \
 	done
 	$(if $(filter lab,$(SCENARIOS)),$(MOLECULE_ENV) molecule syntax -s lab)
 

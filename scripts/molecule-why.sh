@@ -16,22 +16,21 @@ scenario=$1
 log=$2
 [[ -r ${log} ]] || { echo "molecule-why: no log ${log}" >&2; exit 0; }
 
-plain() {
-	sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "${log}" | awk '
-		{
-			framed = sub(/^  (│|└|┌) ?/, "")
-			if (framed && prev != "" && /^  [^ ]/) { prev = prev " " substr($0, 3); next }
-			if (prev != "") print prev
-			prev = $0
-			if (prev == "") { print ""; prev = "" }
-		}
-		END { if (prev != "") print prev }'
-}
-cut_lines() { cut -c1-600; }
+# The log without colours, molecule's frame and Ansible's retry lines, wrapped
+# lines joined: read once.
+text=$(sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' "${log}" | awk '
+	{
+		framed = sub(/^  (│|└|┌) ?/, "")
+		if (framed && line != "" && /^  [^ ]/) { line = line " " substr($0, 3); next }
+		if (NR > 1) print line
+		line = $0
+	}
+	END { if (NR) print line }' | grep -v 'FAILED - RETRYING')
+pick() { grep -E "$1" <<<"${text}" | head -n "$2" | cut -c1-600; }
 
 echo "=== why molecule test -s ${scenario} failed (the whole log: ${log})"
-plain | grep -E '^(FAILED|ERROR) [^ ]+\.py' | head -n 10 | cut_lines
-plain | grep -E '^E  ' | grep -vE '^E +FAILED - RETRYING' | head -n 4 | cut_lines
-plain | grep -E '^(E +)?((fatal|failed): \[|\[ERROR\]: )' | head -n 8 | cut_lines
-plain | grep -E 'Executed: Failed' | head -n 3 | cut_lines
+pick '^(FAILED|ERROR) [^ ]+\.py' 10
+pick '^E  ' 4
+pick '^(E +)?((fatal|failed): \[|\[ERROR\]: )' 8
+pick 'Executed: Failed' 3
 exit 0
