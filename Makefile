@@ -111,8 +111,9 @@ lint: venv src-farm ## ruff, yamllint, ansible-lint (production profile)
 unit: venv src-farm ## pytest tests/unit against the source tree
 	PYTHONPATH=$(BUILD)/src pytest tests/unit
 
-# Each run's output is also kept in build/logs/molecule-<scenario>.log; when a
-# run fails, scripts/molecule-why.sh repeats its failures at the end. A wide
+# Each run's output is also kept in build/logs/molecule-<scenario>.log (a
+# directory only its owner can read: it holds whatever the run printed); when
+# a run fails, scripts/molecule-why.sh repeats its failures at the end. A wide
 # COLUMNS keeps pytest's one-line failure summaries whole (molecule and pytest
 # read the width from it when the output is not a terminal).
 MOLECULE_LOGS := $(BUILD)/logs
@@ -121,12 +122,12 @@ molecule_test = $(MOLECULE_ENV) COLUMNS=240 molecule test -s $(1) 2>&1 | tee $(M
 	|| { scripts/molecule-why.sh $(1) $(MOLECULE_LOGS)/molecule-$(1).log; exit 1; }
 
 molecule: image collection $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
-	@mkdir -p $(MOLECULE_LOGS)
+	@install -d -m 0700 $(MOLECULE_LOGS)
 	$(call molecule_test,$(S))
 
 molecule-all: image collection browser ## every scenario in turn (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS)"
-	@mkdir -p $(MOLECULE_LOGS)
+	@install -d -m 0700 $(MOLECULE_LOGS)
 	@for s in $(TEST_SCENARIOS); do \
 		echo "=== molecule test -s $$s"; \
 		$(call molecule_test,$$s); \
