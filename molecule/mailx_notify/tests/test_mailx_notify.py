@@ -111,6 +111,72 @@ def test_a_failover_is_mailed_naming_host_instance_state_priority_and_time(mail)
         assert M.queued(lb) == []
 
 
+def test_the_stop_alert_is_queued_although_keepalived_stopped_before_the_hook_was_done(mail):
+    """keepalived runs the hook with STOP and exits about a second later; then
+    systemd sends SIGTERM to what is left of keepalived.service. Here the hook
+    waits for the spool's lock (held by another hook for 3 s, as when several
+    instances change state at once), so it is still running then. Its alert
+    must get through all the same (a CI run lost it on a busy machine)."""
+    lb = M.LBS[1]
+    name = M.NAMES[lb]
+    since = M.now(lb)
+    base = len(M.messages())
+    try:
+        M.sh(
+            lb,
+            f"runuser -u {M.USER} -- flock {M.SPOOL}/lock sleep 3 & sleep 0.3; "
+            "systemctl stop keepalived.service; wait",
+        )
+        M.wait_for(
+            lambda: "STOP" in _states(M.alerts(base, name)),
+            timeout=45,
+            what=f"{name}'s STOP alert at the relay",
+        )
+    finally:
+        M.sh(lb, "systemctl start keepalived.service")
+    _, out = M.sh(
+        lb,
+        f"journalctl --no-pager -o cat -t Keepalived_vrrp -t halb-notify --since @{since}",
+    )
+    lines = out.splitlines()
+    stopped = [i for i, line in enumerate(lines) if line == "Stopped"]
+    queued = [i for i, line in enumerate(lines) if "queued alert" in line and "STOP" in line]
+    # The race really happened: keepalived was gone before the alert was queued.
+    assert stopped and queued and stopped[0] < queued[0], out
+    M.wait_for(
+        lambda: "BACKUP" in _states(M.alerts(base, name)),
+        timeout=45,
+        what=f"{name} back as BACKUP",
+    )
+    assert _states(M.alerts(base, name)) == ["STOP", "BACKUP"]
+    _assert_in_order_exactly_once()
+
+
+def test_a_burst_of_alerts_leaves_the_path_unit_working(mail):
+    """Every alert starts the flush service. Ten alerts in a few seconds (a
+    flapping pair) must not trip systemd's start limit, which would fail the
+    path unit and leave every later alert to the timer."""
+    lb = M.LBS[1]
+    name = M.NAMES[lb]
+    base = len(M.messages())
+    states = ["FAULT", "BACKUP"] * 5
+    for count, state in enumerate(states, start=1):
+        rc, _ = M.notify(lb, "INSTANCE", "VI_BURST", state, "140")
+        assert rc == 0
+        # The path unit sends each at once; the timer (15 s) would be too late.
+        M.wait_for(
+            lambda count=count: len(M.alerts(base, name)) >= count,
+            timeout=10,
+            interval=0.2,
+            what=f"alert {count} of the burst at the relay",
+        )
+    assert [_parsed(a)["name"] for a in M.alerts(base, name)] == ["VI_BURST"] * len(states)
+    assert _states(M.alerts(base, name)) == states
+    _, out = M.sh(lb, "systemctl is-active halb-notify-flush.path", check=False)
+    assert out.strip() == "active", out
+    _assert_in_order_exactly_once()
+
+
 def test_keepalived_runs_the_hook_as_the_script_user(mail):
     for lb in M.LBS:
         _, out = M.sh(lb, f"stat -c '%U %G %a' {M.SPOOL}/seq {M.SPOOL}/queue")

@@ -10,7 +10,8 @@ keepalived runs it from a ``notify`` hook, as the unprivileged script user:
 It never sends from there. It writes the alert into an on-disk spool (under
 a lock, named by a sequence number, so the order of events is kept), touches
 the spool's ``trigger`` file and returns at once: keepalived is never held
-up by a slow or dead relay. systemd's halb-notify-flush.path sees the trigger
+up by a slow or dead relay. It ignores SIGTERM, so that the STOP alert is
+queued even when keepalived.service has stopped meanwhile. systemd's halb-notify-flush.path sees the trigger
 and starts halb-notify-flush.service, which runs ``halb-notify --flush`` as
 the script user: the queued alerts go out oldest first, each through s-nail
 under a timeout, and each is removed from the spool only after the relay
@@ -474,6 +475,21 @@ def flush(cfg, spool):
 
 # --- main ----------------------------------------------------------------
 
+# keepalived runs the hook with STOP as it shuts down and exits about a second
+# later; systemd then sends SIGTERM to every process left in keepalived.service
+# (KillMode=control-group). Queueing takes milliseconds, but on a busy host a
+# hook that waits for the spool's lock or for fsync can still be running then,
+# and it would die with its alert never queued. So the hook ignores these
+# signals (systemd waits for it, up to TimeoutStopSec); --flush, --test and
+# --status do not.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+def outlive_keepalived():
+    """Ignore the signals a stopping keepalived.service sends its leftovers."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+
 
 def parse(argv):
     parser = argparse.ArgumentParser(
@@ -498,9 +514,13 @@ def parse(argv):
     return args
 
 
-def main(argv=None):
+def main(argv=None, hook_ignores_stop=False):
+    """``hook_ignores_stop``: when called by keepalived (TYPE NAME STATE
+    PRIORITY), ignore SIGTERM, SIGHUP and SIGINT (see outlive_keepalived)."""
     global _verbose
     args = parse(sys.argv[1:] if argv is None else argv)
+    if hook_ignores_stop and not (args.flush or args.test or args.status):
+        outlive_keepalived()
     _verbose = args.verbose or args.test or args.status or sys.stderr.isatty()
     os.umask(0o077)
     syslog.openlog("halb-notify", syslog.LOG_PID, syslog.LOG_DAEMON)
@@ -547,4 +567,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(hook_ignores_stop=True))

@@ -7,6 +7,7 @@ test says): no network at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import fcntl
 import importlib.machinery
@@ -15,6 +16,7 @@ import json
 import os
 import pathlib
 import pwd
+import signal
 import subprocess
 import sys
 import time
@@ -386,3 +388,90 @@ def test_the_program_is_plain_python3_with_a_shebang():
     first = PROGRAM.read_text().splitlines()[0]
     assert first == "#!/usr/bin/python3"
     compile(PROGRAM.read_text(), str(PROGRAM), "exec")
+
+
+def _hook(box, *event):
+    env = dict(os.environ, HALB_NOTIFY_CONFIG=str(box.config))
+    return subprocess.Popen(
+        [sys.executable, str(PROGRAM), *event],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_until_waiting_for_the_lock(proc, box):
+    """Until the hook has opened the spool's lock (it then waits for it)."""
+    lock = os.path.realpath(box.spool.lock_path)
+    for _ in range(500):
+        fds = pathlib.Path(f"/proc/{proc.pid}/fd")
+        with_lock = (
+            [fd for fd in fds.iterdir() if os.path.realpath(fd) == lock] if fds.exists() else []
+        )
+        if with_lock:
+            return
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.01)
+    raise AssertionError("the hook never opened the lock")
+
+
+def test_the_hook_outlives_a_stopping_keepalived_and_still_queues_its_alert(tmp_path):
+    """keepalived runs the hook with STOP and exits; systemd then sends SIGTERM
+    to the hook. Here the hook waits for the lock held by another hook, gets
+    SIGTERM, SIGHUP and SIGINT there, and still queues its alert."""
+    box = Box(tmp_path)
+    box.spool.prepare()
+    with hn.flocked(box.spool.lock_path, 0) as locked:
+        assert locked
+        proc = _hook(box, "INSTANCE", "VI_1", "STOP", "150")
+        _wait_until_waiting_for_the_lock(proc, box)
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            proc.send_signal(signum)
+        time.sleep(0.3)
+        assert proc.poll() is None, "the hook died of a stop signal"
+        assert box.queued() == []
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    entries = box.spool.entries()
+    assert [seq for seq, _ in entries] == [1]
+    assert json.loads(pathlib.Path(entries[0][1]).read_text())["state"] == "STOP"
+
+
+def test_flush_test_and_status_still_stop_on_sigterm(tmp_path):
+    """Only the hook ignores the stop signals: a flush stuck on a hanging relay
+    is stopped by systemd as usual."""
+    box = Box(tmp_path, timeout=60)
+    box.event("MASTER")
+    box.mode("hang")
+    proc = _hook(box, "--flush")
+    for _ in range(500):
+        if box.calls():
+            break
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.01)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGTERM
+        assert box.queued() == [1]
+    finally:
+        _kill_mailers(box)
+
+
+def _kill_mailers(box):
+    """The stand-in mailer left hanging by a flush that was stopped."""
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if str(box.mailer).encode() in cmdline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+
+
+def test_in_process_main_leaves_the_signal_handlers_alone(box):
+    before = {signum: signal.getsignal(signum) for signum in hn.STOP_SIGNALS}
+    assert hn.main(["INSTANCE", "VI_1", "STOP", "150"]) == 0
+    assert {signum: signal.getsignal(signum) for signum in hn.STOP_SIGNALS} == before
