@@ -11,9 +11,10 @@ It never sends from there. It writes the alert into an on-disk spool (under
 a lock, named by a sequence number, so the order of events is kept), touches
 the spool's ``trigger`` file and returns at once: keepalived is never held
 up by a slow or dead relay. It ignores SIGTERM, so that the STOP alert is
-queued even when keepalived.service has stopped meanwhile. systemd's halb-notify-flush.path sees the trigger
-and starts halb-notify-flush.service, which runs ``halb-notify --flush`` as
-the script user: the queued alerts go out oldest first, each through s-nail
+queued even when keepalived.service has stopped meanwhile.
+systemd's halb-notify-flush.path sees the trigger and starts
+halb-notify-flush.service, which runs ``halb-notify --flush`` as the script
+user: the queued alerts go out oldest first, each through s-nail
 under a timeout, and each is removed from the spool only after the relay
 accepted it. The first failure (relay down, wrong password, certificate not
 trusted) stops the flush; what is left is sent by the next event or by
