@@ -134,10 +134,7 @@ def test_the_stop_alert_is_queued_although_keepalived_stopped_before_the_hook_wa
         )
     finally:
         M.sh(lb, "systemctl start keepalived.service")
-    _, out = M.sh(
-        lb,
-        f"journalctl --no-pager -o cat -t Keepalived_vrrp -t halb-notify --since @{since}",
-    )
+    out = M.journal(lb, since)
     lines = out.splitlines()
     stopped = [i for i, line in enumerate(lines) if line == "Stopped"]
     queued = [i for i, line in enumerate(lines) if "queued alert" in line and "STOP" in line]

@@ -360,19 +360,20 @@ def test_missing_or_broken_settings_fail_clearly(box, tmp_path):
     assert any("missing recipients, mailer, mailrc, spool_dir" in m for m in box.logged)
 
 
+def _start(box, *argv):
+    """The program as a process of its own, as keepalived or systemd start it."""
+    return subprocess.Popen(
+        [sys.executable, str(PROGRAM), *argv],
+        env=dict(os.environ, HALB_NOTIFY_CONFIG=str(box.config)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def test_many_hooks_at_once_each_get_their_own_number(tmp_path):
     """Real processes, as keepalived starts them: the lock keeps numbers unique."""
     box = Box(tmp_path)
-    env = dict(os.environ, HALB_NOTIFY_CONFIG=str(box.config))
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(PROGRAM), "INSTANCE", "VI_1", "BACKUP", str(i)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for i in range(12)
-    ]
+    procs = [_start(box, "INSTANCE", "VI_1", "BACKUP", str(i)) for i in range(12)]
     for proc in procs:
         out, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
@@ -390,26 +391,14 @@ def test_the_program_is_plain_python3_with_a_shebang():
     compile(PROGRAM.read_text(), str(PROGRAM), "exec")
 
 
-def _hook(box, *event):
-    env = dict(os.environ, HALB_NOTIFY_CONFIG=str(box.config))
-    return subprocess.Popen(
-        [sys.executable, str(PROGRAM), *event],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def _wait_until_waiting_for_the_lock(proc, box):
     """Until the hook has opened the spool's lock (it then waits for it)."""
     lock = os.path.realpath(box.spool.lock_path)
+    fds = pathlib.Path(f"/proc/{proc.pid}/fd")
     for _ in range(500):
-        fds = pathlib.Path(f"/proc/{proc.pid}/fd")
-        with_lock = (
-            [fd for fd in fds.iterdir() if os.path.realpath(fd) == lock] if fds.exists() else []
-        )
-        if with_lock:
-            return
+        with contextlib.suppress(FileNotFoundError):
+            if any(os.path.realpath(fd) == lock for fd in fds.iterdir()):
+                return
         assert proc.poll() is None, proc.communicate()[0]
         time.sleep(0.01)
     raise AssertionError("the hook never opened the lock")
@@ -423,7 +412,7 @@ def test_the_hook_outlives_a_stopping_keepalived_and_still_queues_its_alert(tmp_
     box.spool.prepare()
     with hn.flocked(box.spool.lock_path, 0) as locked:
         assert locked
-        proc = _hook(box, "INSTANCE", "VI_1", "STOP", "150")
+        proc = _start(box, "INSTANCE", "VI_1", "STOP", "150")
         _wait_until_waiting_for_the_lock(proc, box)
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             proc.send_signal(signum)
@@ -443,7 +432,7 @@ def test_flush_test_and_status_still_stop_on_sigterm(tmp_path):
     box = Box(tmp_path, timeout=60)
     box.event("MASTER")
     box.mode("hang")
-    proc = _hook(box, "--flush")
+    proc = _start(box, "--flush")
     for _ in range(500):
         if box.calls():
             break
