@@ -15,6 +15,7 @@ import difflib
 import re
 
 _TRUE = ("true", "yes", "on", "1")
+_LABEL_NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@+-]*")
 _FALSE = ("false", "no", "off", "0")
 
 
@@ -141,7 +142,9 @@ def unknown_keys(errs, where, item, allowed, removed=None):
 def label(var, index, item, key="name"):
     """``var[name]`` for a list entry with a name, else ``var[index]``."""
     name = item.get(key) if isinstance(item, dict) else None
-    if isinstance(name, str) and name:
+    # Only a name that could be valid labels the entry: a hostile one (a line
+    # break, 100 kB) would otherwise be repeated into every message about it.
+    if isinstance(name, str) and len(name) <= 64 and _LABEL_NAME_RE.fullmatch(name):
         return f"{var}[{name}]"
     return f"{var}[{index}]"
 
