@@ -23,33 +23,32 @@ def mailx_notify_warnings(values):
     return _mail.warnings(_plain(values))
 
 
-def _checked(values, what):
-    values = _plain(values)
-    problems = _mail.errors(values)
-    if problems:
+def _render(what, func, values, *args):
+    try:
+        return func(_mail.checked(_plain(values)), *args)
+    except _mail.MailConfigError as exc:
         # The messages never hold the password.
-        raise AnsibleFilterError(f"{what}: " + "; ".join(problems))
-    return values
+        raise AnsibleFilterError(f"{what}: " + "; ".join(exc.errors)) from None
 
 
 def mailx_notify_mailrc(values, hostname=None):
     """The s-nail resource file halb-notify sends with (holds the relay password:
     write it with no_log and without a diff); ``hostname`` is the name the
     alerts carry."""
-    return _mail.mailrc(
-        _checked(values, "mailx_notify_mailrc"), None if hostname is None else str(hostname)
-    )
+    hostname = None if hostname is None else str(hostname)
+    return _render("mailx_notify_mailrc", _mail.mailrc, values, hostname)
 
 
 def mailx_notify_settings(values, mailer):
     """halb-notify's settings (notify.json, no secret) as a mapping."""
-    return _mail.settings(_checked(values, "mailx_notify_settings"), str(mailer))
+    return _render("mailx_notify_settings", _mail.settings, values, str(mailer))
 
 
 def mailx_notify_ca_file(values):
     """The CA file s-nail checks the relay against: the given path, the path the
     role installs PEM text to, or "" (the system's trust store)."""
-    return _mail.ca_file(_plain(values)) or ""
+    values = _plain(values)
+    return (_mail.ca_file(values) if isinstance(values, dict) else None) or ""
 
 
 class FilterModule:

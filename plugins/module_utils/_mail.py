@@ -18,12 +18,22 @@ import ipaddress
 import re
 import urllib.parse
 
+from ansible_collections.halb.cluster.plugins.module_utils import _typed
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
-    as_bool,
-    as_choice,
-    as_int,
+    CONTROL_RE,
+    ConfigError,
     as_list,
+    as_path,
+    as_scalar,
+    as_str,
+    check_secret,
+    is_email,
+    is_hostname,
+    only_config_errors,
+    show,
 )
+
+__all__ = ["is_email", "is_hostname", "show"]  # re-exported: the grammar lives in _typed
 
 SECURITIES = ("starttls", "tls", "none")
 # The port each security setting uses unless mailx_notify_relay_port says otherwise.
@@ -41,14 +51,13 @@ TIMEOUT_RANGE = (1, 300)
 SPOOL_MAX_RANGE = (10, 100000)
 FLUSH_INTERVAL_RANGE = (10, 86400)
 
-# Local part: the unreserved characters of a dot-atom. RFC 5322 allows more
-# (| / ! ...), but s-nail reads such addresses as pipes, files or commands.
-_LOCAL_RE = re.compile(r"^[A-Za-z0-9_%+=-]+(\.[A-Za-z0-9_%+=-]+)*$")
-_LABEL_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_./@+-]*$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _PEM_CERT = "-----BEGIN CERTIFICATE-----"
+_BASE64_RE = re.compile(r"^[A-Za-z0-9+/=]{1,76}$")
+# A CA bundle is a few kB per certificate; the system's whole bundle is ~220 kB.
+MAX_PEM = 512 * 1024
+MAX_USER = 256
+MAX_PASSWORD = 512
 
 # Names that say nothing about which load balancer sent an alert: installer
 # and image defaults, and container IDs.
@@ -63,28 +72,24 @@ MEANINGLESS_HOSTNAMES = frozenset(
 _CONTAINER_ID_RE = re.compile(r"^[0-9a-f]{12}([0-9a-f]{52})?$")
 
 
-def _short(value, limit=60):
-    """repr() of a value, cut to ``limit`` characters (for messages)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 4] + "...'"
+class MailConfigError(ConfigError):
+    """Invalid mailx_notify_* variables (the messages never hold the password)."""
 
 
-def is_hostname(name):
-    """A DNS host name (RFC 1123 labels, at most 253 characters)."""
-    if not isinstance(name, str) or not 0 < len(name) <= 253:
-        return False
-    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
-    return all(_LABEL_RE.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+# as_int, as_bool and as_choice behind as_scalar: no message repeats a long value.
+def as_int(errs, where, value, lo, hi):
+    return as_scalar(_typed.as_int, errs, where, value, lo, hi)
 
 
-def is_email(address):
-    """A plain address local@domain.example (no display name, no comments)."""
-    if not isinstance(address, str) or len(address) > 254 or address.count("@") != 1:
-        return False
-    local, domain = address.split("@")
-    if not local or len(local) > 64 or not _LOCAL_RE.fullmatch(local):
-        return False
-    return is_hostname(domain) and "." in domain.strip(".")
+def as_bool(errs, where, value):
+    return as_scalar(_typed.as_bool, errs, where, value)
+
+
+def as_choice(errs, where, value, choices):
+    return as_scalar(_typed.as_choice, errs, where, value, choices)
+
+
+_short = show  # the old name of show()
 
 
 def meaningless_hostname(name):
@@ -100,11 +105,37 @@ def meaningless_hostname(name):
 
 
 def _is_ip(value):
+    """An IP address without a zone ID (s-nail's URL has no place for one)."""
+    if not isinstance(value, str) or "%" in value or CONTROL_RE.search(value):
+        return False
     try:
-        ipaddress.ip_address(str(value))
+        ipaddress.ip_address(value.strip())
     except ValueError:
         return False
     return True
+
+
+def _pem_ok(text):
+    """PEM certificates only: base64 lines between BEGIN and END CERTIFICATE,
+    no private key, no control character but line breaks and tabs."""
+    if len(text) > MAX_PEM or "PRIVATE KEY" in text or "-----END CERTIFICATE-----" not in text:
+        return False
+    if CONTROL_RE.search(text.replace("\n", "").replace("\r", "").replace("\t", "")):
+        return False
+    inside = False
+    for line in text.splitlines():
+        line = line.strip()
+        if line == _PEM_CERT:
+            if inside:
+                return False
+            inside = True
+        elif line == "-----END CERTIFICATE-----":
+            if not inside:
+                return False
+            inside = False
+        elif inside and not _BASE64_RE.fullmatch(line):
+            return False
+    return not inside
 
 
 def ca_kind(value):
@@ -116,12 +147,19 @@ def ca_kind(value):
         return "invalid"
     text = value.strip()
     if text.startswith(_PEM_CERT):
-        if "PRIVATE KEY" in text or "-----END CERTIFICATE-----" not in text:
-            return "invalid"
-        return "pem"
-    if "\n" not in text and _PATH_RE.fullmatch(text) and ".." not in text.split("/"):
-        return "path"
-    return "invalid"
+        return "pem" if _pem_ok(text) else "invalid"
+    if not as_path([], "ca", text) or CONTROL_RE.search(value):
+        return "invalid"
+    return "path"
+
+
+def relay_host(values):
+    """The relay as s-nail's URL writes it: an IP address canonically (IPv6
+    in brackets), a host name as given."""
+    host = str(values["mailx_notify_relay_host"]).strip()
+    if _is_ip(host):
+        host = str(ipaddress.ip_address(host))
+    return f"[{host}]" if ":" in host else host
 
 
 def relay_port(values):
@@ -142,25 +180,28 @@ def ca_file(values):
     return None
 
 
-def _required_str(errs, var, value, what):
+def _required_str(errs, var, value, what, max_len=254):
     if value is None or (isinstance(value, str) and not value.strip()):
         errs.append(f"{var}: required ({what})")
         return None
     if not isinstance(value, str):
-        errs.append(f"{var}: {_short(value)} is not a string ({what})")
+        errs.append(f"{var}: {show(value)} is not a string ({what})")
         return None
-    return value
+    return as_str(errs, var, value, "value", max_len)
 
 
 def _address(errs, where, value):
     if not is_email(value):
-        errs.append(f"{where}: {_short(value)} is not an e-mail address (like ops@example.com)")
+        errs.append(f"{where}: {show(value)} is not an e-mail address (like ops@example.com)")
+        return None
+    return value
 
 
 def _path(errs, var, value):
-    if not isinstance(value, str) or not _PATH_RE.fullmatch(value) or ".." in value.split("/"):
+    probe = []
+    if not isinstance(value, str) or not as_path(probe, var, value, directory=True):
         errs.append(
-            f"{var}: {_short(value)} is not an absolute path of letters, digits, _ . - + @ "
+            f"{var}: {show(value)} is not an absolute path of letters, digits, _ . - + @ "
             "and / (without ..)"
         )
         return False
@@ -175,7 +216,7 @@ def _hostname_errors(errs, values, current_hostname):
     if wanted is not None and wanted != "":
         if not is_hostname(wanted) or len(wanted) > 64:
             errs.append(
-                f"mailx_notify_hostname: {_short(wanted)} is not a valid host name (letters, "
+                f"mailx_notify_hostname: {show(wanted)} is not a valid host name (letters, "
                 "digits and hyphens in dot-separated labels, at most 64 characters)"
             )
         elif meaningless_hostname(wanted):
@@ -186,17 +227,100 @@ def _hostname_errors(errs, values, current_hostname):
         return
     if current_hostname is not None and meaningless_hostname(current_hostname):
         errs.append(
-            f"mailx_notify_hostname: not set, and this host's name {current_hostname!r} does "
-            "not say which load balancer sent an alert; set mailx_notify_hostname (like "
+            f"mailx_notify_hostname: not set, and this host's name {show(current_hostname)} "
+            "does not say which load balancer sent an alert; set mailx_notify_hostname (like "
             "lb1.example.com) and the role names the host"
         )
 
 
-def errors(values, current_hostname=None):
-    """Every problem of the role's variables (a dict of mailx_notify_* values);
-    ``current_hostname`` is the host's name now (checked when
-    mailx_notify_hostname is not set). Messages never hold the password."""
+def _relay_host(errs, values):
+    host = _required_str(
+        errs,
+        "mailx_notify_relay_host",
+        values.get("mailx_notify_relay_host"),
+        "the relay's DNS name",
+        253,
+    )
+    if host is not None and not (is_hostname(host.strip()) or _is_ip(host)):
+        reason = ""
+        if "%" in host:
+            reason = "; a zone ID (%...) is not allowed (s-nail's URL has no place for one)"
+        errs.append(
+            f"mailx_notify_relay_host: {show(host)} is not a host name or IP address "
+            f"(like smtp.example.com){reason}"
+        )
+
+
+def _credentials(errs, warns, values):
+    user = values.get("mailx_notify_relay_user")
+    password = values.get("mailx_notify_relay_password")
+    has_user = user is not None and user != ""
+    has_password = password is not None and password != ""
+    if has_user:
+        if not isinstance(user, str) or CONTROL_RE.search(user) or len(user) > MAX_USER:
+            errs.append(
+                f"mailx_notify_relay_user: {show(user)} is not a user name (a string of at "
+                f"most {MAX_USER} characters, no control characters)"
+            )
+        if not has_password:
+            errs.append(
+                "mailx_notify_relay_password: required when mailx_notify_relay_user is set "
+                "(keep it in Ansible Vault)"
+            )
+    if has_password:
+        # Never show the value: it is a secret.
+        if not isinstance(password, str):
+            errs.append("mailx_notify_relay_password: must be a string (quote it in YAML)")
+        elif CONTROL_RE.search(password):
+            errs.append(
+                "mailx_notify_relay_password: contains a line break or another control "
+                "character (not allowed)"
+            )
+        elif len(password) > MAX_PASSWORD:
+            errs.append(f"mailx_notify_relay_password: longer than {MAX_PASSWORD} characters")
+        else:
+            allow = as_bool(
+                errs,
+                "mailx_notify_allow_weak_secrets",
+                values.get("mailx_notify_allow_weak_secrets", False),
+            )
+            weak = []
+            check_secret(weak, warns, "mailx_notify_relay_password", password, bool(allow))
+            errs += [
+                e.replace(
+                    "halb_allow_weak_secrets: true in a lab",
+                    "mailx_notify_allow_weak_secrets (or halb_allow_weak_secrets): true in a lab",
+                )
+                for e in weak
+            ]
+        if not has_user:
+            errs.append(
+                "mailx_notify_relay_user: required when mailx_notify_relay_password is set "
+                "(the relay needs both to authenticate)"
+            )
+
+
+def _recipients(errs, values):
+    raw = values.get("mailx_notify_recipients")
+    recipients = as_list(errs, "mailx_notify_recipients", raw)
+    if raw is None or (isinstance(raw, (list, tuple)) and not recipients):
+        errs.append("mailx_notify_recipients: is empty; give at least one e-mail address")
+    if len(recipients) > 100:
+        errs.append(f"mailx_notify_recipients: {len(recipients)} addresses; at most 100")
+        return
+    seen = set()
+    for i, address in enumerate(recipients):
+        if _address(errs, f"mailx_notify_recipients[{i}]", address) is None:
+            continue
+        if address.lower() in seen:
+            errs.append(f"mailx_notify_recipients[{i}]: {address!r} is listed twice")
+        seen.add(address.lower())
+
+
+def _errors(values, current_hostname, warns):
     errs = []
+    if not isinstance(values, dict):
+        return ["mailx_notify: expected a mapping of mailx_notify_* variables"]
     security = as_choice(
         errs,
         "mailx_notify_relay_security",
@@ -219,60 +343,19 @@ def errors(values, current_hostname=None):
     as_bool(
         errs, "mailx_notify_relay_tls_verify", values.get("mailx_notify_relay_tls_verify", True)
     )
-
-    host = _required_str(
-        errs,
-        "mailx_notify_relay_host",
-        values.get("mailx_notify_relay_host"),
-        "the relay's DNS name",
-    )
-    if host is not None and not (is_hostname(host) or _is_ip(host)):
-        errs.append(
-            f"mailx_notify_relay_host: {_short(host)} is not a host name or IP address "
-            "(like smtp.example.com)"
-        )
+    _relay_host(errs, values)
     port = values.get("mailx_notify_relay_port")
     if port is not None and port != "":
         as_int(errs, "mailx_notify_relay_port", port, 1, 65535)
-
-    user = values.get("mailx_notify_relay_user")
-    password = values.get("mailx_notify_relay_password")
-    has_user = user is not None and user != ""
-    has_password = password is not None and password != ""
-    if has_user:
-        if not isinstance(user, str) or _CONTROL_RE.search(user) or len(user) > 256:
-            errs.append(
-                f"mailx_notify_relay_user: {_short(user)} is not a user name (a string of at "
-                "most 256 characters, no control characters)"
-            )
-        if not has_password:
-            errs.append(
-                "mailx_notify_relay_password: required when mailx_notify_relay_user is set "
-                "(keep it in Ansible Vault)"
-            )
-    if has_password:
-        # Never show the value: it is a secret.
-        if not isinstance(password, str):
-            errs.append("mailx_notify_relay_password: must be a string (quote it in YAML)")
-        elif _CONTROL_RE.search(password):
-            errs.append(
-                "mailx_notify_relay_password: contains a line break or another control "
-                "character (not allowed)"
-            )
-        elif len(password) > 512:
-            errs.append("mailx_notify_relay_password: longer than 512 characters")
-        if not has_user:
-            errs.append(
-                "mailx_notify_relay_user: required when mailx_notify_relay_password is set "
-                "(the relay needs both to authenticate)"
-            )
+    _credentials(errs, warns, values)
 
     ca = values.get("mailx_notify_relay_ca_file")
     if ca_kind(ca) == "invalid":
-        shown = "PEM text" if isinstance(ca, str) and "-----BEGIN" in ca else _short(ca)
+        shown = "PEM text" if isinstance(ca, str) and "-----BEGIN" in ca else show(ca)
         errs.append(
             f"mailx_notify_relay_ca_file: {shown} is neither an absolute path of a file on the "
-            "host nor PEM certificates (-----BEGIN CERTIFICATE----- ...; never a private key)"
+            "host nor PEM certificates (-----BEGIN CERTIFICATE----- ... base64 lines ...; never "
+            f"a private key; at most {MAX_PEM // 1024} kB)"
         )
 
     sender = _required_str(
@@ -280,17 +363,7 @@ def errors(values, current_hostname=None):
     )
     if sender is not None:
         _address(errs, "mailx_notify_from", sender)
-
-    raw = values.get("mailx_notify_recipients")
-    recipients = as_list(errs, "mailx_notify_recipients", raw)
-    if raw is None or (isinstance(raw, (list, tuple)) and not recipients):
-        errs.append("mailx_notify_recipients: is empty; give at least one e-mail address")
-    seen = set()
-    for i, address in enumerate(recipients):
-        _address(errs, f"mailx_notify_recipients[{i}]", address)
-        if isinstance(address, str) and address.lower() in seen:
-            errs.append(f"mailx_notify_recipients[{i}]: {address!r} is listed twice")
-        seen.add(address.lower() if isinstance(address, str) else address)
+    _recipients(errs, values)
 
     for var, default, (lo, hi) in (
         ("mailx_notify_timeout", 30, TIMEOUT_RANGE),
@@ -303,10 +376,10 @@ def errors(values, current_hostname=None):
         as_int(errs, var, value, lo, hi)
 
     user_name = values.get("mailx_notify_user", "keepalived_script")
-    if not isinstance(user_name, str) or not _USER_RE.fullmatch(user_name):
+    if not isinstance(user_name, str) or not _typed.USER_RE.fullmatch(user_name):
         errs.append(
-            f"mailx_notify_user: {_short(user_name)} is not a system user name (lower-case "
-            "letters, digits, _ and -, starting with a letter or _)"
+            f"mailx_notify_user: {show(user_name)} is not a system user name (lower-case "
+            "letters, digits, _ and -, starting with a letter or _, at most 32)"
         )
     elif user_name == "root":
         errs.append(
@@ -328,9 +401,42 @@ def errors(values, current_hostname=None):
     return errs
 
 
+def check(values, current_hostname=None):
+    """``(errors, warnings)`` of the role's variables; never raises. The
+    warnings are the weak secrets accepted because weak secrets are allowed."""
+    warns = []
+
+    @only_config_errors(MailConfigError, "mailx_notify")
+    def run():
+        return _errors(values, current_hostname, warns)
+
+    try:
+        return run(), warns
+    except MailConfigError as exc:
+        return exc.errors, warns
+
+
+def errors(values, current_hostname=None):
+    """Every problem of the role's variables (a dict of mailx_notify_* values);
+    ``current_hostname`` is the host's name now (checked when
+    mailx_notify_hostname is not set). Messages never hold the password, and
+    nothing but a list of messages ever comes out, whatever the values."""
+    return check(values, current_hostname)[0]
+
+
+def checked(values):
+    """``values`` when they are valid, else MailConfigError (for the renderers)."""
+    errs = errors(values)
+    if errs:
+        raise MailConfigError(errs)
+    return values
+
+
 def warnings(values):
     """Settings that work but weaken the alerts' security (for the role to show)."""
-    warns = []
+    if not isinstance(values, dict):
+        return []
+    warns = list(check(values)[1])
     security = values.get("mailx_notify_relay_security") or "starttls"
     if security == "none":
         has_password = values.get("mailx_notify_relay_password") not in (None, "")
@@ -349,19 +455,28 @@ def warnings(values):
         )
     elif _is_ip(values.get("mailx_notify_relay_host")):
         warns.append(
-            f"mailx_notify_relay_host: {values['mailx_notify_relay_host']} is an IP address; "
+            f"mailx_notify_relay_host: {relay_host(values).strip('[]')} is an IP address; "
             "s-nail checks the relay's certificate against its DNS name, so use the name the "
             "certificate carries"
         )
     return warns
 
 
+def quote(text):
+    """One s-nail argument in shell-style quoting: single quotes, inside which
+    nothing is special; a single quote is written as '\\'' (close, escaped
+    quote, reopen), as in sh. A line break would end the command, so a
+    control character never gets here (MailConfigError)."""
+    text = str(text)
+    if CONTROL_RE.search(text):
+        raise MailConfigError(["mailx_notify: a control character reached the s-nail settings"])
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 def mta_url(values):
     """s-nail's ``mta`` URL: scheme, percent-encoded credentials, host and port."""
     security = values.get("mailx_notify_relay_security") or "starttls"
-    host = str(values["mailx_notify_relay_host"]).strip()
-    if ":" in host:
-        host = f"[{host}]"
+    host = relay_host(values)
     user = values.get("mailx_notify_relay_user")
     credentials = ""
     if user not in (None, ""):
@@ -385,7 +500,7 @@ def mailrc(values, hostname=None):
         "# Managed by Ansible (halb.cluster.mailx_notify): how halb-notify sends alerts.",
         "# Holds the relay password: root and the script user's group only (0640).",
         "set v15-compat",
-        f"set mta='{mta_url(values)}'",
+        f"set mta={quote(mta_url(values))}",
     ]
     if security == "starttls":
         lines.append("set smtp-use-starttls")
@@ -396,11 +511,11 @@ def mailrc(values, hostname=None):
         ca = ca_file(values)
         if ca:
             # Only the given CA: a certificate from any other CA is refused.
-            lines += [f"set tls-ca-file='{ca}'", "set tls-ca-no-defaults"]
+            lines += [f"set tls-ca-file={quote(ca)}", "set tls-ca-no-defaults"]
     timeout = int(values.get("mailx_notify_timeout", 30))
     lines += [
-        f"set from='{values['mailx_notify_from']}'",
-        *([f"set hostname='{hostname}'"] if hostname and is_hostname(hostname) else []),
+        f"set from={quote(values['mailx_notify_from'])}",
+        *([f"set hostname={quote(hostname)}"] if hostname and is_hostname(hostname) else []),
         # Wait for the SMTP dialogue and report its result in the exit status.
         "set sendwait",
         # A failed message stays in halb-notify's spool, not in ~/dead.letter.
@@ -425,7 +540,7 @@ def settings(values, mailer):
         "hostname": values.get("mailx_notify_hostname") or "",
         "from": values["mailx_notify_from"],
         "recipients": list(values["mailx_notify_recipients"]),
-        "relay": f"{values['mailx_notify_relay_host']}:{relay_port(values)} ({security})",
+        "relay": f"{relay_host(values)}:{relay_port(values)} ({security})",
         "mailer": mailer,
         "mailrc": MAILRC_PATH,
         "user": values.get("mailx_notify_user", "keepalived_script"),

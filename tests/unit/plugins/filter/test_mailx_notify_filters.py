@@ -104,3 +104,16 @@ def test_ca_file_and_warnings():
     )
     assert F["mailx_notify_warnings"](good()) == []
     assert F["mailx_notify_warnings"](good(mailx_notify_relay_tls_verify=False))
+
+
+def test_the_renderers_refuse_injections_and_weak_passwords_without_showing_them():
+    for changes in (
+        {"mailx_notify_relay_host": "fe80::1%eth0\nset mta=smtp://evil"},
+        {"mailx_notify_recipients": [["ops@example.com"]]},
+        {"mailx_notify_relay_password": "12345678"},
+    ):
+        with pytest.raises(AnsibleFilterError) as info:
+            F["mailx_notify_mailrc"](good(**changes), "lb1.example.com")
+        assert "12345678" not in str(info.value) and "set mta" not in str(info.value)
+        assert F["mailx_notify_errors"](good(**changes), "lb1")
+    assert F["mailx_notify_ca_file"](["junk"]) == ""

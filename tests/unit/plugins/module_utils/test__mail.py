@@ -330,3 +330,125 @@ def test_ca_file_kinds(value, kind, path):
 )
 def test_is_email(address, ok):
     assert _mail.is_email(address) is ok
+
+
+JUNK = [
+    None, True, 0, -1, 2.5, "", " ", "x" * 5000, "a\nb", "a\u2028b", "a\x85b", "::1%lo",
+    "fe80::1%eth0\nset mta=x", [], [None], [[[]]], {}, {"a": {"b": [1]}}, ["x" * 5000],
+    [["ops@example.com"]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("var", sorted(good()) + ["mailx_notify_allow_weak_secrets"])
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_any_json_value_gives_messages_never_an_exception(var, junk):
+    values = good(**{var: junk})
+    errs = _mail.errors(values, "lb1.example.com")
+    assert isinstance(errs, list)
+    for message in errs:
+        assert "\n" not in message and len(message) < 500, message
+        assert "internal error" not in message and "p@ss" not in message
+    assert isinstance(_mail.warnings(values), list)
+    if not errs:
+        # What passes renders, and no value adds a line to the s-nail settings.
+        text = _mail.mailrc(values, "lb1.example.com")
+        assert all(line.startswith(("#", "set ", "unset ")) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_as_the_whole_mapping_gives_a_message(junk):
+    assert _mail.errors(junk) or isinstance(junk, dict)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"mailx_notify_relay_host": "fe80::1%eth0\nset mta=smtp://evil"},
+            "mailx_notify_relay_host: line breaks and other control characters",
+        ),
+        (
+            {"mailx_notify_relay_host": "fe80::1%eth0"},
+            "mailx_notify_relay_host: 'fe80::1%eth0' is not a host name or IP address",
+        ),
+        (
+            {"mailx_notify_relay_host": "smtp.example.com\u2028x"},
+            "mailx_notify_relay_host: line breaks",
+        ),
+        (
+            {"mailx_notify_recipients": [["ops@example.com"]]},
+            "mailx_notify_recipients[0]: ['ops@example.com'] is not an e-mail address",
+        ),
+        (
+            {"mailx_notify_recipients": [{"a": 1}, {"a": 1}]},
+            "mailx_notify_recipients[1]: {'a': 1} is not an e-mail address",
+        ),
+        (
+            {"mailx_notify_from": "a@example.com' \nset x='y"},
+            "mailx_notify_from: line breaks",
+        ),
+        (
+            {"mailx_notify_relay_ca_file": PEM.replace("MIIBfake", "MIIB fake'\nset x=y")},
+            "mailx_notify_relay_ca_file: PEM text is neither",
+        ),
+        (
+            {"mailx_notify_relay_ca_file": "/etc/ssl/ca.pem\n"},
+            "mailx_notify_relay_ca_file: '/etc/ssl/ca.pem\\n' is neither",
+        ),
+        ({"mailx_notify_spool_dir": "/var/spool/a b"}, "mailx_notify_spool_dir: '/var/spool/a b'"),
+        ({"mailx_notify_program_dir": "/usr/%h"}, "mailx_notify_program_dir: '/usr/%h' is not"),
+        ({"mailx_notify_timeout": "9" * 5000}, "mailx_notify_timeout: '999"),
+    ],
+)
+def test_injections_are_refused_by_name(changes, message):
+    errs = _mail.errors(good(**changes), "lb1.example.com")
+    assert any(e.startswith(message) for e in errs), errs
+    assert all(len(e) < 500 for e in errs)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("Short1!", "is shorter than 8 characters"),
+        ("aaaaaaaaaaaa", "is one character repeated"),
+        ("12345678", "is on the list of common passwords"),
+        ("abcdefghij", "is a run of consecutive characters"),
+        ("Password123", "is on the list of common passwords"),
+    ],
+)
+def test_a_weak_relay_password_is_refused_unless_allowed(password, reason):
+    values = good(mailx_notify_relay_password=password)
+    [error] = _mail.errors(values, "lb1")
+    assert error.startswith(f"mailx_notify_relay_password: the password {reason}")
+    assert "mailx_notify_allow_weak_secrets" in error and password not in error
+    allowed = good(mailx_notify_relay_password=password, mailx_notify_allow_weak_secrets="true")
+    assert _mail.errors(allowed, "lb1") == []
+    [warning] = [w for w in _mail.warnings(allowed) if "password" in w]
+    assert "accepted because weak secrets are allowed" in warning and password not in warning
+
+
+@pytest.mark.parametrize("password", ["R3lay:P@ss/76%", "aB3dE6gH9jK2mN5pQ8sT"])
+def test_the_test_and_lab_relay_passwords_pass(password):
+    assert _mail.errors(good(mailx_notify_relay_password=password), "lb1") == []
+
+
+def test_s_nail_values_are_quoted_shell_style():
+    assert _mail.quote("a'b") == "'a'\\''b'"
+    assert _mail.quote("smtp://x") == "'smtp://x'"
+    with pytest.raises(_mail.MailConfigError):
+        _mail.quote("a\nset x=y")
+
+
+def test_the_relay_address_is_written_canonically():
+    values = good(mailx_notify_relay_host=" 2001:DB8:0:0::25 ")
+    assert _mail.errors(values, "lb1") == []
+    assert _mail.mta_url(values).endswith("@[2001:db8::25]:587")
+    assert _mail.settings(values, "m")["relay"] == "[2001:db8::25]:587 (starttls)"
+
+
+def test_the_grammar_is_the_shared_one():
+    from ansible_collections.halb.cluster.plugins.module_utils import _typed
+
+    assert _mail.is_email is _typed.is_email and _mail.is_hostname is _typed.is_hostname
+    with pytest.raises(_mail.MailConfigError):
+        _mail.checked(good(mailx_notify_from=None))
