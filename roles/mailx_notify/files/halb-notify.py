@@ -21,6 +21,17 @@ trusted) stops the flush; what is left is sent by the next event or by
 halb-notify-flush.timer. The spool is bounded: when it is full the oldest
 alert is dropped, and the next alert says how many were.
 
+An alert the relay keeps refusing must not hold up the ones behind it: each
+failed try is counted in the alert. Once the oldest alert has failed
+``max_tries`` times (notify.json, default 5), the flush tries the next one:
+if the relay takes that one, the problem is the old alert, not the relay,
+and it goes to the dead-letter file (``dead-letter.jsonl`` in the spool,
+0600, one JSON line each: the alert, why and how many tries); if not, the
+relay is down and nothing is given up. An entry too large to be an alert
+goes there at once. ``--status`` reports the dead letters (count, oldest,
+why). Every argument of the hook is cut to a few dozen characters of
+printable ASCII before it is queued.
+
 Other modes:
     halb-notify --flush     send what the spool holds (the timer and path units run it)
     halb-notify --test      send a test message now, bypassing the spool; exit 1 if not sent
@@ -55,6 +66,10 @@ DEFAULT_CONFIG = "/etc/halb/notify.json"
 ENTRY_RE = re.compile(r"^([0-9]{12})\.json$")
 STATES = ("MASTER", "BACKUP", "FAULT", "STOP")
 LOCK_WAIT = 5.0
+MAX_TRIES = 5
+# An alert is a few hundred bytes; an entry larger than this is not one.
+MAX_ENTRY = 16 * 1024
+PRIORITY_RE = re.compile(r"^-?[0-9]{1,6}$")
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
 
 _verbose = False
@@ -121,6 +136,12 @@ def load_config(path):
     cfg["spool_max"] = max(1, int(cfg.get("spool_max", 1000)))
     cfg["timeout"] = max(1, int(cfg.get("timeout", 30)))
     cfg["flush_budget"] = max(cfg["timeout"], int(cfg.get("flush_budget", 4 * cfg["timeout"])))
+    cfg["max_tries"] = max(1, int(cfg.get("max_tries", MAX_TRIES)))
+    recipients = cfg["recipients"]
+    if not isinstance(recipients, list) or not all(
+        isinstance(r, str) and 0 < len(r) <= 254 and not _UNSAFE.search(r) for r in recipients
+    ):
+        raise NotifyError(f"{path}: recipients must be a list of e-mail addresses")
     return cfg
 
 
@@ -195,6 +216,7 @@ class Spool:
         self.flush_lock_path = os.path.join(directory, "flush.lock")
         self.trigger_path = os.path.join(directory, "trigger")
         self.status_path = os.path.join(directory, "status.json")
+        self.dead_path = os.path.join(directory, "dead-letter.jsonl")
 
     def prepare(self):
         if not os.path.isdir(self.dir):
@@ -287,11 +309,95 @@ class Spool:
         except (OSError, ValueError):
             return {}
 
-    def flush(self, send, budget):
+    def _record_try(self, path, alert, detail):
+        """Count one failed try in the queued alert itself."""
+        alert = dict(alert, tries=int(alert.get("tries", 0)) + 1, last_error=detail[:300])
+        with flocked(self.lock_path, LOCK_WAIT):
+            if not os.path.exists(path):
+                return alert  # dropped from a full spool meanwhile
+            tmp = os.path.join(self.tmp, f"try.{os.getpid()}")
+            _write_file(tmp, json.dumps(alert, sort_keys=True) + "\n")
+            os.replace(tmp, path)
+        return alert
+
+    def dead_letters(self):
+        """The dead-letter records, oldest first (unreadable lines skipped)."""
+        try:
+            with open(self.dead_path, encoding="utf-8") as handle:
+                lines = handle.read(self.max * 4 * MAX_ENTRY).splitlines()
+        except OSError:
+            return []
+        found = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                found.append(record)
+        return found
+
+    def bury(self, seq, path, alert, why):
+        """Move one alert from the queue to the dead-letter file (0600, at most
+        ``max`` records: the oldest go first)."""
+        record = {
+            "seq": seq,
+            "dead_at": now_iso(),
+            "why": str(why)[:300],
+            "tries": int(alert.get("tries", 0)) if isinstance(alert, dict) else 0,
+            "alert": alert,
+        }
+        with flocked(self.lock_path, LOCK_WAIT):
+            kept = self.dead_letters()[1 - self.max :] if self.max > 1 else []
+            tmp = os.path.join(self.tmp, f"dead.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                for line in [*kept, record]:
+                    handle.write(json.dumps(line, sort_keys=True) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.dead_path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            _fsync_dir(self.dir)
+        log(
+            syslog.LOG_ERR,
+            f"alert #{seq} given up after {record['tries']} tries ({record['why']}); "
+            f"moved to {self.dead_path}",
+        )
+
+    def _read(self, seq, path):
+        """The alert of one entry, or None when it was dealt with here."""
+        try:
+            size = os.stat(path).st_size
+            if size > MAX_ENTRY:
+                self.bury(
+                    seq, path, None, f"entry of {size} bytes is too large (at most {MAX_ENTRY})"
+                )
+                return None
+            with open(path, encoding="utf-8") as handle:
+                alert = json.load(handle)
+            if not isinstance(alert, dict) or not all(
+                isinstance(alert.get(k), str) for k in ("host", "name", "state", "priority", "time")
+            ):
+                raise ValueError("not an alert")
+        except FileNotFoundError:
+            return None  # dropped from a full spool meanwhile
+        except (OSError, ValueError) as exc:
+            # A broken entry must not block every later alert.
+            os.replace(path, os.path.join(self.bad, os.path.basename(path)))
+            log(syslog.LOG_ERR, f"alert #{seq} is unreadable ({exc}); moved to bad/")
+            return None
+        return alert
+
+    def flush(self, send, budget, max_tries=MAX_TRIES):
         """Send the queued alerts oldest first, removing each once the relay
         took it; stop at the first failure or when ``budget`` seconds are
-        used up. Returns (sent, left, error or None); ``error`` is "busy"
-        when another flush holds the lock (it sends what is queued)."""
+        used up. An alert that failed ``max_tries`` times goes to the dead
+        letters when the relay takes the next one. Returns (sent, left,
+        error or None); ``error`` is "busy" when another flush holds the
+        lock (it sends what is queued)."""
         self.prepare()
         deadline = time.monotonic() + budget
         sent = 0
@@ -303,22 +409,31 @@ class Spool:
                 entries = self.entries()
                 if not entries:
                     return sent, 0, None
+                buried = None
                 for index, (seq, path) in enumerate(entries):
+                    if seq == buried:
+                        continue
                     if time.monotonic() >= deadline:
                         return sent, len(entries) - index, f"flush took over {budget}s"
-                    try:
-                        with open(path, encoding="utf-8") as handle:
-                            alert = json.load(handle)
-                    except FileNotFoundError:
-                        continue  # dropped from a full spool meanwhile
-                    except (OSError, ValueError) as exc:
-                        # A broken entry must not block every later alert.
-                        os.replace(path, os.path.join(self.bad, os.path.basename(path)))
-                        log(syslog.LOG_ERR, f"alert #{seq} is unreadable ({exc}); moved to bad/")
+                    alert = self._read(seq, path)
+                    if alert is None:
                         continue
                     ok, detail = send(alert)
                     if not ok:
-                        return sent, len(entries) - index, detail
+                        alert = self._record_try(path, alert, detail)
+                        if alert["tries"] < max_tries or index + 1 >= len(entries):
+                            return sent, len(entries) - index, detail
+                        # Is it this alert or the relay? Try the one behind it.
+                        next_seq, next_path = entries[index + 1]
+                        following = self._read(next_seq, next_path)
+                        if following is None or not send(following)[0]:
+                            return sent, len(entries) - index, detail
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(next_path)
+                        sent += 1
+                        self.bury(seq, path, alert, detail)
+                        buried = next_seq
+                        continue
                     try:
                         os.unlink(path)
                     except FileNotFoundError:
@@ -344,11 +459,11 @@ def make_alert(cfg, kind, name, state, priority, when=None):
     """The spooled form of one keepalived notify call."""
     priority = str(priority).strip()
     return {
-        "host": cfg.get("hostname") or socket.gethostname(),
+        "host": clean(cfg.get("hostname") or socket.gethostname(), 253),
         "type": clean(kind).upper(),
         "name": clean(name, 128),
         "state": clean(state).upper(),
-        "priority": priority if priority.lstrip("-").isdigit() else clean(priority, 16),
+        "priority": priority if PRIORITY_RE.fullmatch(priority) else clean(priority, 16),
         "time": when or now_iso(),
         "epoch": time.time(),
     }
@@ -455,7 +570,7 @@ def flush(cfg, spool):
         return ok, detail
 
     for _ in range(3):
-        sent, left, error = spool.flush(send, cfg["flush_budget"])
+        sent, left, error = spool.flush(send, cfg["flush_budget"], cfg["max_tries"])
         if error == "busy":
             return 0
         stamp = now_iso()
@@ -472,6 +587,31 @@ def flush(cfg, spool):
         if not spool.entries():
             return 0
     return 0
+
+
+def _summary_or_none(alert):
+    try:
+        return summary(alert)
+    except (KeyError, TypeError):
+        return None
+
+
+def dead_letter_status(spool):
+    """What --status says about the alerts given up: how many, the oldest, why."""
+    dead = spool.dead_letters()
+    report = {"count": len(dead), "file": spool.dead_path}
+    if dead:
+        oldest = dead[0]
+        alert = oldest.get("alert") if isinstance(oldest.get("alert"), dict) else {}
+        report["oldest"] = {
+            "seq": oldest.get("seq"),
+            "dead_at": oldest.get("dead_at"),
+            "time": alert.get("time"),
+            "summary": _summary_or_none(alert),
+        }
+        report["why"] = oldest.get("why")
+        report["reasons"] = sorted({str(r.get("why")) for r in dead})[:10]
+    return report
 
 
 # --- main ----------------------------------------------------------------
@@ -532,6 +672,7 @@ def main(argv=None, hook_ignores_stop=False):
         if args.status:
             status = dict(spool.read_status(), relay=cfg["relay"], spool=spool.queue)
             status["queued"] = len(spool.entries())
+            status["dead_letter"] = dead_letter_status(spool)
             print(json.dumps(status, indent=2, sort_keys=True))
             return 0
         if args.test:

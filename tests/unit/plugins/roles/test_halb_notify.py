@@ -51,7 +51,8 @@ calls = int(open(count_file).read()) if os.path.exists(count_file) else 0
 open(count_file, "w").write(str(calls + 1))
 if mode == "hang":
     time.sleep(60)
-if mode == "fail" or (mode.startswith("fail-after-") and calls >= int(mode[11:])):
+if (mode == "fail" or (mode.startswith("fail-after-") and calls >= int(mode[11:]))
+        or (mode.startswith("fail-on-") and mode[8:] in body)):
     print("s-nail: SMTP server: 535 5.7.8 Authentication credentials invalid for "
           "submission://alerts:{encoded}@relay:587 ({secret})")
     sys.exit(4)
@@ -64,7 +65,7 @@ with open(os.path.join(here, "sent.jsonl"), "a") as out:
 class Box:
     """A spool, settings and a stand-in mailer in tmp_path."""
 
-    def __init__(self, tmp_path, spool_max=100, timeout=5):
+    def __init__(self, tmp_path, spool_max=100, timeout=5, max_tries=None):
         self.dir = tmp_path
         self.spool_dir = tmp_path / "spool"
         self.spool_dir.mkdir(mode=0o700)
@@ -93,6 +94,8 @@ class Box:
             "timeout": timeout,
             "flush_budget": 60,
         }
+        if max_tries is not None:
+            self.settings["max_tries"] = max_tries
         self.config.write_text(json.dumps(self.settings))
         self.cfg = hn.load_config(str(self.config))
         self.spool = hn.Spool(self.cfg["spool_dir"], self.cfg["spool_max"])
@@ -464,3 +467,94 @@ def test_in_process_main_leaves_the_signal_handlers_alone(box):
     before = {signum: signal.getsignal(signum) for signum in hn.STOP_SIGNALS}
     assert hn.main(["INSTANCE", "VI_1", "STOP", "150"]) == 0
     assert {signum: signal.getsignal(signum) for signum in hn.STOP_SIGNALS} == before
+
+
+def _run(box, *argv):
+    proc = _start(box, *argv)
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, out.decode()
+
+
+def test_an_unsendable_alert_goes_to_dead_letter_after_n_tries_and_the_next_is_delivered(
+    tmp_path,
+):
+    """Real processes: the relay refuses one alert (not the others) every time."""
+    box = Box(tmp_path, max_tries=3)
+    assert _run(box, "INSTANCE", "POISON", "MASTER", "150")[0] == 0
+    assert _run(box, "INSTANCE", "VI_1", "BACKUP", "100")[0] == 0
+    box.mode("fail-on-POISON")
+    for tries in (1, 2):
+        assert _run(box, "--flush")[0] == 1
+        assert box.queued() == [1, 2] and box.sent() == []
+        alert = json.loads(pathlib.Path(box.spool.entries()[0][1]).read_text())
+        assert alert["tries"] == tries and "535 5.7.8" in alert["last_error"]
+        assert SECRET not in alert["last_error"] and SECRET_ENCODED not in alert["last_error"]
+    # The third failure: the alert behind it goes through, so this one is given up.
+    assert _run(box, "--flush")[0] == 0
+    assert box.queued() == []
+    [sent] = box.sent()
+    assert "VI_1 is now BACKUP" in sent["argv"][sent["argv"].index("-s") + 1]
+    dead = pathlib.Path(box.spool.dead_path)
+    assert dead.stat().st_mode & 0o777 == 0o600
+    [record] = [json.loads(line) for line in dead.read_text().splitlines()]
+    assert record["seq"] == 1 and record["tries"] == 3 and record["alert"]["name"] == "POISON"
+    assert "535 5.7.8" in record["why"] and SECRET not in dead.read_text()
+    code, out = _run(box, "--status")
+    assert code == 0
+    status = json.loads(out[out.index("{") :])
+    assert status["queued"] == 0
+    report = status["dead_letter"]
+    assert report["count"] == 1 and report["oldest"]["seq"] == 1
+    assert "POISON is now MASTER" in report["oldest"]["summary"] and "535 5.7.8" in report["why"]
+    # Later alerts flow as usual.
+    assert _run(box, "INSTANCE", "VI_1", "MASTER", "150")[0] == 0
+    assert _run(box, "--flush")[0] == 0 and len(box.sent()) == 2
+
+
+def test_a_relay_that_is_down_never_sends_alerts_to_dead_letter(tmp_path):
+    box = Box(tmp_path, max_tries=2)
+    box.event("BACKUP")
+    box.event("MASTER")
+    box.mode("fail")
+    for _ in range(5):
+        assert hn.flush(box.cfg, box.spool) == 1
+    assert box.queued() == [1, 2]
+    assert box.spool.dead_letters() == []
+    box.mode("ok")
+    assert hn.flush(box.cfg, box.spool) == 0 and len(box.sent()) == 2
+
+
+def test_an_oversized_entry_goes_to_dead_letter_at_once(box):
+    box.event("BACKUP")
+    pathlib.Path(box.spool.queue, "000000000001.json").write_text(
+        json.dumps({"host": "x" * (hn.MAX_ENTRY + 1)})
+    )
+    box.event("MASTER")
+    assert hn.flush(box.cfg, box.spool) == 0
+    assert box.queued() == [] and len(box.sent()) == 1
+    [record] = box.spool.dead_letters()
+    assert record["seq"] == 1 and "too large" in record["why"] and record["alert"] is None
+    report = hn.dead_letter_status(box.spool)
+    assert report["count"] == 1 and report["oldest"]["summary"] is None
+
+
+def test_the_dead_letter_file_is_bounded(tmp_path):
+    box = Box(tmp_path, spool_max=3)
+    box.spool.prepare()
+    for seq in range(1, 6):
+        path = pathlib.Path(box.spool.queue, f"{seq:012d}.json")
+        path.write_text("{}")
+        box.spool.bury(seq, str(path), {"tries": 9}, f"reason {seq}")
+    assert [r["seq"] for r in box.spool.dead_letters()] == [3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("priority", "expected"),
+    [("150", "150"), ("-1", "-1"), ("\u0661\u0662\u0663", "???"), ("9" * 100, "9" * 16)],
+)
+def test_every_hook_argument_is_bounded_printable_ascii(box, priority, expected):
+    alert = hn.make_alert(box.cfg, "I" * 500, "N\u2028" * 500, "S\x85" * 500, priority)
+    assert alert["priority"] == expected
+    assert len(alert["type"]) == 64 and len(alert["name"]) == 128 and len(alert["state"]) == 64
+    for key in ("type", "name", "state", "priority", "host"):
+        assert all(0x21 <= ord(c) <= 0x7E for c in alert[key]), key
