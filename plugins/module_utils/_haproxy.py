@@ -43,22 +43,28 @@ variable they are about, for example
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    CONTROL_RE,
+    MAX_TEXT,
     ConfigError,
-    as_bool as _as_bool,
-    as_choice as _as_choice,
+    as_bool,
+    as_choice,
     as_dict as _as_dict,
-    as_int as _as_int,
+    as_host,
+    as_int,
+    as_ip,
     as_list as _as_list,
+    as_network,
+    as_path,
+    as_str,
+    as_text,
+    check_secret,
     did_you_mean,
-    entry as _named_entry,
-    is_int as _is_int,
-    label as _label,
-    unknown_keys,
-    unknown_sections,
+    is_int,
+    only_config_errors,
+    show,
 )
 
 __all__ = [
@@ -87,15 +93,14 @@ REDACTED = "********"
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$")
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
-_HOST_RE = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
-)
-_DURATION_RE = re.compile(r"^[0-9]+(us|ms|s|m|h|d)?$")
+_DURATION_RE = re.compile(r"^([0-9]+)(us|ms|s|m|h|d)?$")
 _ACTION_RE = re.compile(r"^[a-z][a-z0-9-]*(\([A-Za-z0-9_.]+\))?$")
 _OCTAL_RE = re.compile(r"^0?[0-7]{3}$")
-_BAD_WORD = re.compile(r"[\s\"'#\\\x00-\x1f\x7f]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_WORD = re.compile("[\\s\"'#\\\\\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BAD_LABEL = re.compile("[\\[\\]\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_URI_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
+_CIPHERS_RE = re.compile(r"^[A-Za-z0-9_.:+!@=-]+$")
+_SSL_OPTION_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 _MODES = ("http", "tcp")
 _FACILITIES = (
@@ -205,19 +210,44 @@ _REMOVED = {
 
 
 def _unknown_keys(errs, where, item, allowed):
-    unknown_keys(errs, where, item, allowed, removed=_REMOVED)
+    """Keys outside ``allowed`` (with a did-you-mean); removed directives name
+    their successor. A hostile key is shown cut (show())."""
+    for key in item:
+        if key in allowed:
+            continue
+        if isinstance(key, str) and key in _REMOVED:
+            errs.append(f"{where}.{key}: {key} {_REMOVED[key]}")
+            continue
+        hint = did_you_mean(key, allowed) if isinstance(key, str) and len(key) <= 64 else ""
+        errs.append(
+            f"{where}: unknown key {show(key)}{hint} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
-def _entry(errs, where, item, allowed, seen, what):
-    return _named_entry(
-        errs,
-        where,
-        item,
-        allowed,
-        seen,
-        lambda e, w, v: _as_word(e, w, v, _NAME_RE, what),
-        removed=_REMOVED,
-    )
+def _label(var, index, item, key="name"):
+    """``var[name]`` for a list entry with a short printable name, else ``var[index]``."""
+    name = item.get(key) if isinstance(item, dict) else None
+    if is_int(name) and abs(name) < 10**9:
+        name = str(name)
+    if isinstance(name, str) and 0 < len(name) <= 64 and not _BAD_LABEL.search(name):
+        return f"{var}[{name}]"
+    return f"{var}[{index}]"
+
+
+def _entry(errs, where, item, allowed, seen, what, pattern=None):
+    """The common start of a named list entry: a mapping with known keys and a
+    unique name. Returns (name or None, whether the entry can be read)."""
+    if not isinstance(item, dict):
+        errs.append(f"{where}: expected a mapping with at least a name")
+        return None, False
+    _unknown_keys(errs, where, item, allowed)
+    if item.get("name") is None:
+        errs.append(f"{where}.name: required")
+    name = _as_word(errs, f"{where}.name", item.get("name"), pattern or _NAME_RE, what)
+    if name is not None and name in seen:
+        errs.append(f"{where}.name: {name!r} is defined twice")
+    seen.add(name)
+    return name, True
 
 
 _REMOVED_OPTIONS = {
@@ -229,6 +259,16 @@ _HTTPCLOSE_WARNING = (
     "option httpclose closes every connection after one request; keep-alive "
     "(option http-keep-alive) is the default and is usually faster"
 )
+# Options HAProxy still takes but its manual advises against (written in extra).
+_DISCOURAGED_OPTIONS = {
+    "httpclose": _HTTPCLOSE_WARNING,
+    "accept-invalid-http-request": "option accept-invalid-http-request lets requests that "
+    "break HTTP through (request smuggling); fix the client instead",
+    "accept-invalid-http-response": "option accept-invalid-http-response lets responses that "
+    "break HTTP through; fix the server instead",
+    "nolinger": "option nolinger drops unsent data at close and leaves clients with truncated "
+    "responses; HAProxy's manual advises against it",
+}
 
 
 class HAProxyConfigError(ConfigError):
@@ -237,29 +277,80 @@ class HAProxyConfigError(ConfigError):
 
 # --------------------------------------------------------------------------
 # Small typed readers. Each appends to ``errs`` and returns the clean value or
-# None; they never raise, so one pass reports every problem.
+# None; they never raise, so one pass reports every problem. Messages show a
+# value cut to a few dozen characters (show()) and never a password.
 # --------------------------------------------------------------------------
 
 
-def _as_word(errs, where, value, pattern=None, what="name"):
-    """A single word written unquoted into haproxy.cfg."""
+def _as_int(errs, where, value, lo, hi, unit=""):
+    """A whole number in lo..hi (a string of digits too)."""
     if value is None:
         return None
-    if _is_int(value):
-        value = str(value)
-    if not isinstance(value, str) or not value:
-        errs.append(f"{where}: {value!r} is not a non-empty string")
+    if isinstance(value, str) and not re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
+        errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
         return None
-    if _BAD_WORD.search(value):
+    if is_int(value) and abs(value) > 10**18:
+        errs.append(f"{where}: {show(value)} is out of range {lo}-{hi}{unit}")
+        return None
+    if not (is_int(value) or isinstance(value, str)):
+        errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
+        return None
+    return as_int(errs, where, value, lo, hi, unit)
+
+
+def _as_bool(errs, where, value):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in (
+        "true",
+        "yes",
+        "on",
+        "1",
+        "false",
+        "no",
+        "off",
+        "0",
+    ):
+        return as_bool(errs, where, value)
+    errs.append(f"{where}: {show(value)} is not a boolean (allowed: true, false)")
+    return None
+
+
+def _as_choice(errs, where, value, choices, upper=False):
+    """One of ``choices`` (strings, or whole numbers)."""
+    if value is None:
+        return None
+    if is_int(choices[0]):
+        number = _as_int(errs, where, value, min(choices), max(choices))
+        if number is None:
+            return None
+        if number not in choices:
+            errs.append(
+                f"{where}: {show(value)} is not allowed (allowed: {', '.join(map(str, choices))})"
+            )
+            return None
+        return number
+    if not (isinstance(value, str) or is_int(value)) or len(str(value)) > 64:
+        errs.append(f"{where}: {show(value)} is not allowed (allowed: {', '.join(choices)})")
+        return None
+    return as_choice(errs, where, value, choices, upper)
+
+
+def _as_word(errs, where, value, pattern=None, what="name", max_len=255):
+    """A single word written unquoted into haproxy.cfg."""
+    text = as_str(errs, where, value, what, max_len, numbers=True)
+    if text is None:
+        return None
+    if _BAD_WORD.search(text):
         errs.append(
-            f"{where}: {value!r} contains white space, a quote, a backslash, # or a control "
+            f"{where}: {show(text)} contains white space, a quote, a backslash, # or a control "
             f"character, which haproxy.cfg cannot hold in a {what}"
         )
         return None
-    if pattern is not None and not pattern.fullmatch(value):
-        errs.append(f"{where}: {value!r} is not a valid {what}")
+    if pattern is not None and not pattern.fullmatch(text):
+        errs.append(f"{where}: {show(text)} is not a valid {what}")
         return None
-    return value
+    return text
 
 
 def _as_secret(errs, where, value):
@@ -268,9 +359,12 @@ def _as_secret(errs, where, value):
         errs.append(f"{where}: required")
         return None
     if not isinstance(value, str) or not value:
-        errs.append(f"{where}: expected a non-empty string")
+        errs.append(f"{where}: expected a non-empty string (quote a password of digits in YAML)")
         return None
-    if _BAD_WORD.search(value):
+    if len(value) > 255:
+        errs.append(f"{where}: the password is longer than 255 characters")
+        return None
+    if _BAD_WORD.search(value) or CONTROL_RE.search(value):
         errs.append(
             f"{where}: the password contains white space, a quote, a backslash, # or a control "
             "character, which haproxy.cfg cannot hold unquoted"
@@ -279,97 +373,223 @@ def _as_secret(errs, where, value):
     return value
 
 
-def _comment_start(text):
-    """Index of a # that would start a comment (outside quotes, not escaped), or -1."""
+# A crypt(3) hash as `password` takes it: $id$[params$]salt$hash.
+_CRYPT_RE = re.compile(r"^\$[0-9a-z]{1,8}\$[A-Za-z0-9./=,$-]{2,250}$")
+
+
+def _scan(text):
+    """Split ``text`` into words the way HAProxy's parse_line() reads a
+    configuration line: outside quotes a backslash escapes the next character
+    and # starts a comment; inside double quotes a backslash escapes and $
+    starts an environment variable; inside single quotes nothing is special
+    but the closing quote.
+
+    Returns ``(words, problem)``: ``problem`` is None, or a short reason why
+    HAProxy would not read ``text`` as written (a comment, an unbalanced
+    quote, a bad escape or variable name).
+    """
+    words = []
+    word = []
+    started = False
     quote = None
-    escaped = False
-    for i, char in enumerate(text):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif quote:
-            if char == quote:
+    i = 0
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if quote == "'":
+            if char == "'":
                 quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            return i
-    return -1
+            else:
+                word.append(char)
+            i += 1
+            continue
+        if char == "#" and quote is None:
+            return words + (["".join(word)] if started else []), "comment"
+        if char == '"':
+            quote = None if quote == '"' else '"'
+            started = True
+            i += 1
+            continue
+        if char == "'" and quote is None:
+            quote = "'"
+            started = True
+            i += 1
+            continue
+        if char == "\\":
+            nxt = text[i + 1] if i + 1 < n else ""
+            started = True
+            if nxt == "x":
+                if not re.fullmatch(r"[0-9A-Fa-f]{2}", text[i + 2 : i + 4]):
+                    return words, "a \\x escape without two hexadecimal digits"
+                word.append(chr(int(text[i + 2 : i + 4], 16)))
+                i += 4
+                continue
+            if nxt and (nxt in " \\#'\"tnr" or (nxt == "$" and quote == '"')):
+                word.append({"t": "\t", "n": "\n", "r": "\r"}.get(nxt, nxt))
+                i += 2
+                continue
+            word.append(char)
+            i += 1
+            continue
+        if char in " \t\v\f" and quote is None:
+            if started:
+                words.append("".join(word))
+                word = []
+                started = False
+            i += 1
+            continue
+        if char == "$" and quote == '"':
+            match = _ENV_RE.match(text, i)
+            if not match:
+                return (
+                    words,
+                    "a $ inside double quotes that does not start an environment variable (escape it: \\$)",
+                )
+        word.append(char)
+        started = True
+        i += 1
+    if quote:
+        return words, "an unbalanced quote"
+    if started:
+        words.append("".join(word))
+    return words, None
+
+
+_ENV_RE = re.compile(r"\$(\{[A-Za-z_.][A-Za-z0-9_]*(-[^}]*)?\}|[A-Za-z_.][A-Za-z0-9_]*)")
+# HAProxy reads at most 64 words on a line (MAX_LINE_ARGS) of at most 2047 bytes.
+_MAX_WORDS = 63
+_MAX_LINE = 2047
+
+
+def _quote(text):
+    """One HAProxy word for ``text``: as is when it holds nothing special,
+    else in single quotes (where HAProxy reads nothing specially but the
+    closing quote; a quote in the text is closed, escaped and reopened)."""
+    text = str(text)
+    if text and _PLAIN_WORD.fullmatch(text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+_PLAIN_WORD = re.compile("[^\\s'\"\\\\#$\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 def _as_raw(errs, where, value, what="value"):
-    """Free text written as is after a keyword (an ACL criterion, a condition, a line)."""
+    """Free text written as is after a keyword (an ACL criterion, a condition,
+    a line): it must read as words in HAProxy's grammar, without a comment,
+    an unbalanced quote or a line break."""
     if value is None:
         return None
-    if _is_int(value):
+    if is_int(value):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        errs.append(f"{where}: {value!r} is not a non-empty string")
+        errs.append(f"{where}: {show(value)} is not a non-empty string")
         return None
-    if _CONTROL.search(value):
+    if CONTROL_RE.search(value):
         errs.append(
-            f"{where}: a {what} may not contain line breaks or control characters; "
-            "they would end the line in haproxy.cfg"
+            f"{where}: a {what} may not contain line breaks or control characters "
+            f"(found {show(CONTROL_RE.search(value).group())}); they would end the line in "
+            "haproxy.cfg"
         )
         return None
-    if _comment_start(value) >= 0:
+    if len(value) > MAX_TEXT:
         errs.append(
-            f"{where}: {value!r} contains a # outside quotes, which would start a comment "
+            f"{where}: {len(value)} characters is too long for a {what} (at most {MAX_TEXT})"
+        )
+        return None
+    words, problem = _scan(value)
+    if problem == "comment":
+        errs.append(
+            f"{where}: {show(value)} contains a # outside quotes, which would start a comment "
             "in haproxy.cfg; quote or escape it (\\#)"
         )
+        return None
+    if problem:
+        errs.append(f"{where}: {show(value)} has {problem}, which HAProxy refuses")
+        return None
+    if len(words) > _MAX_WORDS:
+        errs.append(f"{where}: {len(words)} words; HAProxy reads at most {_MAX_WORDS} on a line")
         return None
     return value.strip()
 
 
-def _as_path(errs, where, value, what="path"):
-    path = _as_word(errs, where, value, what=what)
-    if path is not None and not path.startswith("/"):
-        errs.append(f"{where}: {path!r} is not an absolute path")
+def _as_path(errs, where, value, what="path", directory=False):
+    """An absolute path (the shared grammar: letters, digits and _ . @ + - /)."""
+    if (
+        isinstance(value, str)
+        and value
+        and not value.startswith("/")
+        and not CONTROL_RE.search(value)
+    ):
+        errs.append(f"{where}: {show(value)} is not an absolute path")
         return None
-    return path
+    return as_path(errs, where, value, what, directory=directory)
 
 
-def _as_duration(errs, where, value):
-    """An HAProxy time: milliseconds as a number, or a number with us, ms, s, m, h or d."""
+# HAProxy's timers are signed 32-bit milliseconds.
+_MAX_MS = 2147483647
+_UNIT_MS = {"us": 0.001, "ms": 1, "": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000}
+
+
+def _as_duration(errs, where, value, minimum=0):
+    """An HAProxy time: milliseconds as a number, or a number with us, ms, s,
+    m, h or d; at most 2147483647 ms (about 24.8 days)."""
     if value is None:
         return None
-    if _is_int(value):
-        if value < 0:
-            errs.append(f"{where}: {value} is negative")
-            return None
+    if is_int(value) and value < 0:
+        errs.append(f"{where}: {show(value)} is negative")
+        return None
+    text = str(value) if is_int(value) else value.strip() if isinstance(value, str) else None
+    match = _DURATION_RE.fullmatch(text) if text is not None and len(text) <= 32 else None
+    if match is None:
+        errs.append(
+            f"{where}: {show(value)} is not an HAProxy duration (milliseconds, or a number with "
+            "us, ms, s, m, h or d, like 500ms, 5s, 1m)"
+        )
+        return None
+    ms = int(match.group(1)) * _UNIT_MS[match.group(2) or ""]
+    if ms > _MAX_MS:
+        errs.append(
+            f"{where}: {show(value)} is longer than HAProxy's timers allow (at most "
+            f"{_MAX_MS} ms, about 24.8 days)"
+        )
+        return None
+    if ms < minimum:
+        errs.append(f"{where}: {show(value)} is too short (at least {minimum} ms)")
+        return None
+    return value if is_int(value) else text
+
+
+def _as_host(errs, where, value, what="address"):
+    """An IPv4/IPv6 address (canonical, no zone ID) or a DNS name."""
+    return as_host(errs, where, value, what)
+
+
+def _as_bind_address(errs, where, value):
+    """An IP address (canonical, no zone ID), * or 0.0.0.0 (all), or empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value in ("*", "0.0.0.0"):
         return value
-    if isinstance(value, str) and _DURATION_RE.fullmatch(value.strip()):
-        return value.strip()
-    errs.append(
-        f"{where}: {value!r} is not an HAProxy duration (milliseconds, or a number with "
-        "us, ms, s, m, h or d, like 500ms, 5s, 1m)"
-    )
-    return None
-
-
-def _as_host(errs, where, value):
-    """An IPv4/IPv6 address or a DNS name (normalized to a string)."""
-    if value is None:
+    text = as_str(errs, where, value, "bind address", 64)
+    if text is None:
         return None
-    text = str(value).strip()
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        pass
-    if _HOST_RE.fullmatch(text) and not re.fullmatch(r"[0-9.]+", text):
-        return text
-    errs.append(f"{where}: {value!r} is not an IP address or a host name")
-    return None
+    if as_ip([], where, text) is None:
+        errs.append(f"{where}: {show(value)} is not an IP address, * or empty (all)")
+        return None
+    return as_ip(errs, where, text)
 
 
 def _clean(mapping):
     return {k: v for k, v in mapping.items() if v is not None and v != [] and v != {}}
 
 
-def _removed_line(errs, warns, where, line):
-    """Refuse directives HAProxy 2.6 no longer knows; warn about discouraged ones."""
-    words = line.split()
+def _removed_line(errs, warns, where, line, allow_weak=False):
+    """Refuse directives HAProxy 2.6 no longer knows; warn about discouraged
+    ones; hold stats auth lines to the password rules."""
+    words, _ = _scan(line)
+    if not words:
+        return
     first = words[0].lower()
     if first in _REMOVED:
         errs.append(f"{where}: {first} {_REMOVED[first]}")
@@ -378,17 +598,61 @@ def _removed_line(errs, warns, where, line):
         opt = words[-1].lower() if first == "no" else words[1].lower()
         if opt in _REMOVED_OPTIONS:
             errs.append(f"{where}: option {opt} {_REMOVED_OPTIONS[opt]}")
-        elif opt == "httpclose" and first == "option":
-            warns.append(f"{where}: {_HTTPCLOSE_WARNING}")
+        elif opt in _DISCOURAGED_OPTIONS and first == "option":
+            warns.append(f"{where}: {_DISCOURAGED_OPTIONS[opt]}")
+    if first == "stats" and len(words) > 2 and words[1].lower() == "auth":
+        password = words[2].partition(":")[2]
+        check_secret(errs, warns, where, password, allow_weak)
+    if first == "stats" and len(words) > 3 and words[1].lower() == "admin":
+        if words[2] == "if" and words[3:] == ["TRUE"]:
+            warns.append(f"{where}: {_ADMIN_TRUE_WARNING}")
+    if first in ("acl", "use_backend", "http-request", "http-response", "stats", "redirect"):
+        _host_wildcards(warns, where, words)
 
 
-def _extra(errs, warns, where, value):
+_ADMIN_TRUE_WARNING = (
+    "TRUE lets anyone who reaches the page set servers to MAINT or DRAIN; restrict it "
+    "(LOCALHOST, or {{ src 10.0.0.0/8 }})"
+)
+
+# Fetches that compare the Host header literally (hdr_reg matches a regex).
+_HOST_FETCH_RE = re.compile(
+    r"^!?(?:req\.)?hdr(_dom|_end|_beg|_sub|_dir|_reg|_len|_cnt|_ip|_val)?\(\s*host\s*(?:,[^)]*)?\)",
+    re.IGNORECASE,
+)
+
+
+def _host_wildcards(warns, where, words):
+    """Warn about ``*`` in a literal Host match (``hdr_dom(host) -i *.example.com``):
+    HAProxy compares it character by character, so it matches no host."""
+    for start, word in enumerate(words):
+        match = _HOST_FETCH_RE.match(word.lstrip("{"))
+        if not match or (match.group(1) or "").lower() in ("_reg", "_len", "_cnt", "_ip", "_val"):
+            continue
+        rest = []
+        for token in words[start + 1 :]:
+            if token in ("}", "or", "||") or _HOST_FETCH_RE.match(token):
+                break
+            rest.append(token)
+        if "reg" in rest or "regex" in rest or "-f" in rest:
+            continue
+        for token in rest:
+            if "*" in token and not token.startswith("-"):
+                warns.append(
+                    f"{where}: {show(token)}: {word.split('(')[0]}(host) compares literally, "
+                    "so a * matches no host; to match every subdomain of example.com use "
+                    "hdr_end(host) -i .example.com (or hdr_dom(host) -i example.com)"
+                )
+                return
+
+
+def _extra(errs, warns, where, value, allow_weak=False):
     out = []
     for j, line in enumerate(_as_list(errs, where, value)):
         text = _as_raw(errs, f"{where}[{j}]", line, "line")
         if text is None:
             continue
-        _removed_line(errs, warns, f"{where}[{j}]", text)
+        _removed_line(errs, warns, f"{where}[{j}]", text, allow_weak)
         out.append(text)
     return out
 
@@ -397,15 +661,15 @@ def _options(errs, warns, where, value):
     out = []
     for j, opt in enumerate(_as_list(errs, where, value)):
         at = f"{where}[{j}]"
-        if not isinstance(opt, str):
-            errs.append(f"{at}: {opt!r} is not an option name")
+        if not isinstance(opt, str) or len(opt) > 64:
+            errs.append(f"{at}: {show(opt)} is not an option name")
             continue
         if opt in _REMOVED_OPTIONS:
             errs.append(f"{at}: option {opt} {_REMOVED_OPTIONS[opt]}")
             continue
         if opt not in _OPTIONS:
             errs.append(
-                f"{at}: unknown option {opt!r}{did_you_mean(opt, _OPTIONS)} "
+                f"{at}: unknown option {show(opt)}{did_you_mean(opt, _OPTIONS)} "
                 f"(allowed: {', '.join(_OPTIONS)}; "
                 "write others in extra)"
             )
@@ -413,8 +677,8 @@ def _options(errs, warns, where, value):
         if opt in out:
             errs.append(f"{at}: option {opt!r} is listed twice")
             continue
-        if opt == "httpclose":
-            warns.append(f"{at}: {_HTTPCLOSE_WARNING}")
+        if opt in _DISCOURAGED_OPTIONS:
+            warns.append(f"{at}: {_DISCOURAGED_OPTIONS[opt]}")
         out.append(opt)
     return out
 
@@ -447,27 +711,34 @@ def _timeouts(errs, where, value, kind):
     return out
 
 
-def _condition(errs, where, value, acls):
+def _condition(errs, warns, where, value, acls):
     """A condition written after ``if`` (or a full ``if``/``unless`` clause)."""
     cond = _as_raw(errs, where, value, "condition")
     if cond is None:
         return None
-    body = re.sub(r"^(if|unless)\s+", "", cond)
-    if not body or cond in ("if", "unless"):
-        errs.append(f"{where}: {value!r} is an empty condition")
+    words, _ = _scan(cond)
+    body = words[1:] if words and words[0] in ("if", "unless") else words
+    if not body:
+        errs.append(f"{where}: {show(value)} is an empty condition")
         return None
-    if acls is not None:
-        named = re.sub(r"\{[^}]*\}", " ", body)
-        for token in named.split():
-            token = token.lstrip("!")
-            if not token or token in ("or", "||"):
-                continue
-            if token not in acls and token not in _PREDEFINED_ACLS:
-                extra = did_you_mean(token, sorted(acls) + sorted(_PREDEFINED_ACLS))
-                errs.append(
-                    f"{where}: ACL {token!r} is not defined in this section{extra} "
-                    "(define it in acls, or write an anonymous ACL in braces: { ... })"
-                )
+    depth = 0
+    for token in body:
+        bare = token.lstrip("!")
+        if bare == "{":
+            depth += 1
+            continue
+        if token == "}":
+            depth = max(0, depth - 1)
+            continue
+        if depth or not bare or token in ("or", "||"):
+            continue
+        if acls is not None and bare not in acls and bare not in _PREDEFINED_ACLS:
+            hint = did_you_mean(bare, sorted(acls) + sorted(_PREDEFINED_ACLS))
+            errs.append(
+                f"{where}: ACL {show(bare)} is not defined in this section{hint} "
+                "(define it in acls, or write an anonymous ACL in braces: { ... })"
+            )
+    _host_wildcards(warns, where, body)
     return cond
 
 
@@ -494,6 +765,32 @@ _GLOBAL_KEYS = (
 )
 
 
+def _log_target(errs, at, value):
+    """A log target: a socket path, stdout/stderr, or an IPv4 address or host
+    name with an optional port; re-emitted canonically."""
+    text = as_str(errs, at, value, "log target", 255)
+    if text is None:
+        return None
+    text = text.strip()
+    if text.startswith("/"):
+        return _as_path(errs, at, text, "log socket path")
+    if text.count(":") > 1:
+        errs.append(
+            f"{at}: {show(text)}: IPv6 log targets are ambiguous with a port; "
+            "use an IPv4 address, a host name or a socket path such as /dev/log"
+        )
+        return None
+    host, _, port = text.partition(":")
+    if port and _as_int(errs, at, port, 1, 65535) is None:
+        return None
+    if host in ("stdout", "stderr") and not port:
+        return host
+    host = _as_host(errs, at, host, "log target")
+    if host is None:
+        return None
+    return f"{host}:{int(port)}" if port else host
+
+
 def _log_targets(errs, where, value):
     out = []
     for j, item in enumerate(_as_list(errs, where, value)):
@@ -505,21 +802,7 @@ def _log_targets(errs, where, value):
         for key in ("address", "facility"):
             if item.get(key) is None:
                 errs.append(f"{at}.{key}: required")
-        address = _as_word(errs, f"{at}.address", item.get("address"), what="log target")
-        if address is not None and address.count(":") > 1:
-            errs.append(
-                f"{at}.address: {address!r}: IPv6 log targets are ambiguous with a port; "
-                "use an IPv4 address, a host name or a socket path such as /dev/log"
-            )
-            address = None
-        if address is not None and not address.startswith("/"):
-            host, _, port = (
-                address.rpartition(":") if address.count(":") == 1 else (address, "", "")
-            )
-            if port:
-                _as_int(errs, f"{at}.address", port, 1, 65535)
-            if host not in ("stdout", "stderr") and _as_host(errs, f"{at}.address", host) is None:
-                address = None
+        address = _log_target(errs, f"{at}.address", item.get("address"))
         facility = _as_choice(errs, f"{at}.facility", item.get("facility"), _FACILITIES)
         level = _as_choice(errs, f"{at}.level", item.get("level"), _LEVELS)
         if address and facility:
@@ -537,13 +820,13 @@ def _stats_socket(errs, where, value):
     mode = data.get("mode")
     if mode is not None and not isinstance(mode, str):
         errs.append(
-            f"{where}.mode: {mode!r} is a number; quote the mode, like '660' (YAML reads "
+            f"{where}.mode: {show(mode)} is a number; quote the mode, like '660' (YAML reads "
             "0660 as an octal number)"
         )
         mode = None
     elif mode is not None:
         if not _OCTAL_RE.fullmatch(mode):
-            errs.append(f"{where}.mode: {data['mode']!r} is not an octal file mode like '660'")
+            errs.append(f"{where}.mode: {show(mode)} is not an octal file mode like '660'")
             mode = None
     return _clean(
         {
@@ -556,15 +839,34 @@ def _stats_socket(errs, where, value):
     )
 
 
-def _global(errs, warns, data):
+def _ssl_options(errs, where, value):
+    """TLS bind options: words of letters, digits, _ . - (a list or one string)."""
+    if value is None:
+        return None
+    items = value if isinstance(value, (list, tuple)) else [value]
+    words = []
+    for j, item in enumerate(items):
+        at = f"{where}[{j}]" if isinstance(value, (list, tuple)) else where
+        text = as_str(errs, at, item, "TLS option list", 500)
+        if text is None:
+            return None
+        for word in text.split():
+            if not _SSL_OPTION_RE.fullmatch(word):
+                errs.append(
+                    f"{at}: {show(word)} is not a TLS bind option (letters, digits, _ . -, "
+                    "like ssl-min-ver TLSv1.2 no-tls-tickets)"
+                )
+                return None
+            words.append(word)
+    return " ".join(words) or None
+
+
+def _global(errs, warns, data, allow_weak=False):
     var = VAR_NAMES["global"]
     data = _as_dict(errs, var, data)
     if data is None:
         return {}
     _unknown_keys(errs, var, data, _GLOBAL_KEYS)
-    options = data.get("ssl_default_bind_options")
-    if isinstance(options, (list, tuple)):
-        options = " ".join(str(o) for o in options)
     return _clean(
         {
             "log": _log_targets(errs, f"{var}.log", data.get("log")),
@@ -576,8 +878,8 @@ def _global(errs, warns, data):
             "nbthread": _as_int(errs, f"{var}.nbthread", data.get("nbthread"), 1, 64),
             "pidfile": _as_path(errs, f"{var}.pidfile", data.get("pidfile")),
             "stats_socket": _stats_socket(errs, f"{var}.stats_socket", data.get("stats_socket")),
-            "server_state_file": _as_word(
-                errs, f"{var}.server_state_file", data.get("server_state_file"), what="path"
+            "server_state_file": _as_path(
+                errs, f"{var}.server_state_file", data.get("server_state_file")
             ),
             "hard_stop_after": _as_duration(
                 errs, f"{var}.hard_stop_after", data.get("hard_stop_after")
@@ -586,10 +888,12 @@ def _global(errs, warns, data):
                 errs,
                 f"{var}.ssl_default_bind_ciphers",
                 data.get("ssl_default_bind_ciphers"),
-                what="cipher list",
+                _CIPHERS_RE,
+                "cipher list",
+                max_len=1000,
             ),
-            "ssl_default_bind_options": _as_raw(
-                errs, f"{var}.ssl_default_bind_options", options, "option list"
+            "ssl_default_bind_options": _ssl_options(
+                errs, f"{var}.ssl_default_bind_options", data.get("ssl_default_bind_options")
             ),
             "tune_ssl_default_dh_param": _as_int(
                 errs,
@@ -599,7 +903,7 @@ def _global(errs, warns, data):
                 16384,
                 " bits",
             ),
-            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra")),
+            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra"), allow_weak),
         }
     )
 
@@ -617,7 +921,7 @@ _DEFAULTS_KEYS = (
 )
 
 
-def _defaults(errs, warns, data):
+def _defaults(errs, warns, data, allow_weak=False):
     var = VAR_NAMES["defaults"]
     data = _as_dict(errs, var, data)
     if data is None:
@@ -640,12 +944,12 @@ def _defaults(errs, warns, data):
                 data.get("load_server_state_from_file"),
                 _STATE_FILE,
             ),
-            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra")),
+            "extra": _extra(errs, warns, f"{var}.extra", data.get("extra"), allow_weak),
         }
     )
 
 
-def _userlists(errs, warns, data):
+def _userlists(errs, warns, data, allow_weak=False):
     var = VAR_NAMES["userlists"]
     out = []
     seen = set()
@@ -662,6 +966,19 @@ def _userlists(errs, warns, data):
             if not ok:
                 continue
             password = _as_secret(errs, f"{at}.password", user.get("password"))
+            if password is not None and password.startswith("$"):
+                if not _CRYPT_RE.fullmatch(password):
+                    errs.append(
+                        f"{at}.password: starts with $ but is not a crypt hash ($id$salt$hash, "
+                        "as mkpasswd -m sha-512 prints it); a clear-text password may not start "
+                        "with $"
+                    )
+                    password = None
+            elif password is not None:
+                before = len(errs)
+                check_secret(errs, warns, f"{at}.password", password, allow_weak)
+                if len(errs) > before:
+                    password = None
             if uname and password:
                 if not password.startswith("$"):
                     warns.append(
@@ -714,20 +1031,14 @@ def _binds(errs, where, value, ports_seen):
         if item.get("port") is None:
             errs.append(f"{at}.port: required")
         port = _as_int(errs, f"{at}.port", item.get("port"), 1, 65535)
-        address = item.get("address")
-        if address in ("", "*", "0.0.0.0"):
-            address = None if address == "" else address
-        elif address is not None:
-            try:
-                address = str(ipaddress.ip_address(str(address).strip()))
-            except ValueError:
-                errs.append(f"{at}.address: {address!r} is not an IP address, * or empty (all)")
-                address = None
+        address = _as_bind_address(errs, f"{at}.address", item.get("address"))
         ssl = _as_bool(errs, f"{at}.ssl", item.get("ssl"))
-        crt = _as_path(errs, f"{at}.crt", item.get("crt"))
+        crt = _as_path(errs, f"{at}.crt", item.get("crt"), "certificate path", directory=True)
         alpn = []
         for k, proto in enumerate(_as_list(errs, f"{at}.alpn", item.get("alpn"))):
-            word = _as_word(errs, f"{at}.alpn[{k}]", proto, re.compile(r"^[A-Za-z0-9/._-]+$"))
+            word = _as_word(
+                errs, f"{at}.alpn[{k}]", proto, re.compile(r"^[A-Za-z0-9/._-]{1,32}$"), "protocol"
+            )
             if word is not None:
                 alpn.append(word)
         if ssl and item.get("crt") is None:
@@ -752,7 +1063,9 @@ def _binds(errs, where, value, ports_seen):
     return out
 
 
-def _acls(errs, where, value):
+def _acls(errs, warns, where, value, names):
+    """ACL lines; ``names`` collects every readable name (also of a line with a
+    bad criterion, so that conditions using it are not reported twice)."""
     out = []
     for j, item in enumerate(_as_list(errs, where, value)):
         at = _label(where, j, item)
@@ -767,14 +1080,18 @@ def _acls(errs, where, value):
         if name in _PREDEFINED_ACLS:
             errs.append(f"{at}.name: {name!r} is an ACL HAProxy predefines; choose another name")
             name = None
+        if name:
+            names.add(name)
         criterion = _as_raw(errs, f"{at}.criterion", item.get("criterion"), "criterion")
+        if criterion:
+            _host_wildcards(warns, f"{at}.criterion", _scan(criterion)[0])
         if name and criterion:
             # Several lines with one name are OR-ed by HAProxy: allowed.
             out.append({"name": name, "criterion": criterion})
     return out
 
 
-def _http_request(errs, where, value, acls):
+def _http_request(errs, warns, where, value, acls):
     out = []
     for j, item in enumerate(_as_list(errs, where, value)):
         at = f"{where}[{j}]"
@@ -786,13 +1103,13 @@ def _http_request(errs, where, value, acls):
             errs.append(f"{at}.action: required (for example set-header, deny, redirect)")
         action = _as_word(errs, f"{at}.action", item.get("action"), _ACTION_RE, "action")
         args = _as_raw(errs, f"{at}.args", item.get("args"), "value")
-        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        cond = _condition(errs, warns, f"{at}.cond", item.get("cond"), acls)
         if action:
             out.append(_clean({"action": action, "args": args, "cond": cond}))
     return out
 
 
-def _redirects(errs, where, value, acls, has_ssl):
+def _redirects(errs, warns, where, value, acls, has_ssl):
     out = []
     for j, item in enumerate(_as_list(errs, where, value)):
         at = f"{where}[{j}]"
@@ -802,7 +1119,7 @@ def _redirects(errs, where, value, acls, has_ssl):
         _unknown_keys(errs, at, item, ("scheme", "code", "cond"))
         scheme = _as_choice(errs, f"{at}.scheme", item.get("scheme", "https"), ("https", "http"))
         code = _as_choice(errs, f"{at}.code", item.get("code", 301), _REDIRECT_CODES)
-        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        cond = _condition(errs, warns, f"{at}.cond", item.get("cond"), acls)
         if item.get("cond") is None and has_ssl and scheme == "https":
             errs.append(
                 f"{at}.cond: required here: this section also binds with ssl, so an "
@@ -813,7 +1130,7 @@ def _redirects(errs, where, value, acls, has_ssl):
     return out
 
 
-def _use_backends(errs, where, value, acls):
+def _use_backends(errs, warns, where, value, acls):
     out = []
     for j, item in enumerate(_as_list(errs, where, value)):
         at = f"{where}[{j}]"
@@ -828,10 +1145,25 @@ def _use_backends(errs, where, value, acls):
                     + (" (without a condition, use default_backend)" if key == "cond" else "")
                 )
         backend = _as_word(errs, f"{at}.backend", item.get("backend"), _NAME_RE, "backend name")
-        cond = _condition(errs, f"{at}.cond", item.get("cond"), acls)
+        cond = _condition(errs, warns, f"{at}.cond", item.get("cond"), acls)
         if backend and cond:
             out.append({"backend": backend, "cond": cond})
     return out
+
+
+def _as_uri(errs, where, value):
+    """A path (and query) of a URI: starts with /, no white space, quotes or #."""
+    uri = _as_word(errs, where, value, what="URI", max_len=1000)
+    if uri is not None and not uri.startswith("/"):
+        errs.append(f"{where}: {show(uri)} must start with /")
+        return None
+    if uri is not None and not _URI_RE.fullmatch(uri):
+        errs.append(
+            f"{where}: {show(uri)} is not a valid URI path (letters, digits and "
+            "- . _ ~ ! $ & ( ) * + , ; = : @ % / ?)"
+        )
+        return None
+    return uri
 
 
 def _httpchk(errs, where, value):
@@ -839,10 +1171,7 @@ def _httpchk(errs, where, value):
     if not data:
         return None
     _unknown_keys(errs, where, data, ("method", "uri", "version", "host"))
-    uri = _as_word(errs, f"{where}.uri", data.get("uri", "/"), what="URI")
-    if uri is not None and not uri.startswith("/"):
-        errs.append(f"{where}.uri: {uri!r} must start with /")
-        uri = None
+    uri = _as_uri(errs, f"{where}.uri", data.get("uri", "/"))
     version = _as_choice(errs, f"{where}.version", data.get("version"), _CHECK_VERSIONS, upper=True)
     host = _as_host(errs, f"{where}.host", data.get("host"))
     if version == "HTTP/1.1" and host is None and data.get("host") is None:
@@ -863,11 +1192,11 @@ def _expect(errs, where, value):
     text = _as_raw(errs, where, value, "expectation")
     if text is None:
         return None
-    words = text.split()
-    kind = words[1] if words[0] == "!" and len(words) > 1 else words[0]
+    words = _scan(text)[0]
+    kind = words[1] if words and words[0] == "!" and len(words) > 1 else words[0] if words else ""
     if kind not in _EXPECT_KINDS or len(words) < 2:
         errs.append(
-            f"{where}: {value!r} is not an http-check expectation (start with one of "
+            f"{where}: {show(value)} is not an http-check expectation (start with one of "
             f"{', '.join(_EXPECT_KINDS)}, for example 'status 200')"
         )
         return None
@@ -925,10 +1254,8 @@ def _servers(errs, warns, where, value, has_cookie):
         ssl = _as_bool(errs, f"{at}.ssl", item.get("ssl"))
         verify = _as_choice(errs, f"{at}.verify", item.get("verify"), _VERIFY)
         ca_file = item.get("ca_file")
-        if ca_file == "@system-ca":
-            ca_file = _as_word(errs, f"{at}.ca_file", ca_file)
-        else:
-            ca_file = _as_path(errs, f"{at}.ca_file", ca_file)
+        if ca_file != "@system-ca":
+            ca_file = _as_path(errs, f"{at}.ca_file", ca_file, "CA file path")
         if ssl:
             verify = verify or "required"
             if verify == "required" and item.get("ca_file") is None:
@@ -954,7 +1281,7 @@ def _servers(errs, warns, where, value, has_cookie):
             "address": _as_host(errs, f"{at}.address", item.get("address")),
             "port": _as_int(errs, f"{at}.port", item.get("port"), 1, 65535),
             "check": _as_bool(errs, f"{at}.check", item.get("check")),
-            "inter": _as_duration(errs, f"{at}.inter", item.get("inter")),
+            "inter": _as_duration(errs, f"{at}.inter", item.get("inter"), minimum=1),
             "rise": _as_int(errs, f"{at}.rise", item.get("rise"), 1, 1000),
             "fall": _as_int(errs, f"{at}.fall", item.get("fall"), 1, 1000),
             "weight": _as_int(errs, f"{at}.weight", item.get("weight"), 0, 256),
@@ -975,7 +1302,7 @@ def _servers(errs, warns, where, value, has_cookie):
     return out
 
 
-def _stats(errs, warns, where, value, acls):
+def _stats(errs, warns, where, value, acls, allow_weak=False):
     data = _as_dict(errs, where, value)
     if not data:
         return None
@@ -985,13 +1312,11 @@ def _stats(errs, warns, where, value, acls):
         data,
         ("enable", "uri", "realm", "refresh", "hide_version", "auth", "admin_cond"),
     )
-    uri = _as_word(errs, f"{where}.uri", data.get("uri"), what="URI")
-    if uri is not None and not uri.startswith("/"):
-        errs.append(f"{where}.uri: {uri!r} must start with /")
-        uri = None
-    realm = _as_raw(errs, f"{where}.realm", data.get("realm"), "realm")
-    if realm is not None and re.search(r"[\"'\\]", realm):
-        errs.append(f"{where}.realm: may not contain quotes or backslashes")
+    uri = _as_uri(errs, f"{where}.uri", data.get("uri"))
+    realm = as_text(errs, f"{where}.realm", data.get("realm"), "realm", 200, numbers=True)
+    if realm is not None and re.search(r"[\"\\]", realm):
+        # The realm goes into the WWW-Authenticate header between double quotes.
+        errs.append(f"{where}.realm: may not contain double quotes or backslashes")
         realm = None
     auth = []
     users = set()
@@ -1006,22 +1331,29 @@ def _stats(errs, warns, where, value, acls):
         user = _as_word(errs, f"{at}.user", item.get("user"), re.compile(r"^[^:]+$"), "user name")
         if user in users:
             errs.append(f"{at}.user: {user!r} is listed twice")
+        if user is not None and len(user) > 64:
+            errs.append(
+                f"{at}.user: {len(user)} characters is too long for a user name (at most 64)"
+            )
+            user = None
         users.add(user)
         password = _as_secret(errs, f"{at}.password", item.get("password"))
+        if password is not None:
+            before = len(errs)
+            check_secret(errs, warns, f"{at}.password", password, allow_weak)
+            if len(errs) > before:
+                password = None
         if user and password:
             auth.append({"user": user, "password": password})
-    admin = _condition(errs, f"{where}.admin_cond", data.get("admin_cond"), acls)
+    admin = _condition(errs, warns, f"{where}.admin_cond", data.get("admin_cond"), acls)
     enable = _as_bool(errs, f"{where}.enable", data.get("enable", True))
     if enable is False and any(data.get(k) is not None for k in data if k != "enable"):
         errs.append(
             f"{where}.enable: false, but any other stats setting turns the page on in "
             "HAProxy; remove them or remove the stats block"
         )
-    if admin is not None and re.sub(r"^if\s+", "", admin) == "TRUE":
-        warns.append(
-            f"{where}.admin_cond: TRUE lets anyone who reaches the page set servers to "
-            "MAINT or DRAIN; restrict it (LOCALHOST, or {{ src 10.0.0.0/8 }})"
-        )
+    if admin is not None and _scan(admin)[0] in (["TRUE"], ["if", "TRUE"]):
+        warns.append(f"{where}.admin_cond: {_ADMIN_TRUE_WARNING}")
     if enable and not auth and data.get("auth") is None:
         warns.append(
             f"{where}.auth: not set, so the statistics page is open to anyone who reaches "
@@ -1040,7 +1372,7 @@ def _stats(errs, warns, where, value, acls):
     )
 
 
-def _proxies(errs, warns, section, data, ports_seen):
+def _proxies(errs, warns, section, data, ports_seen, allow_weak=False):
     var = VAR_NAMES[section]
     kind = section[:-1]
     out = []
@@ -1058,21 +1390,21 @@ def _proxies(errs, warns, section, data, ports_seen):
             if item.get("binds") is None:
                 errs.append(f"{where}.binds: required (at least one address and port)")
             binds = _binds(errs, f"{where}.binds", item.get("binds"), ports_seen)
-            acls = _acls(errs, f"{where}.acls", item.get("acls"))
-            names = {a["name"] for a in acls}
+            names = set()
+            acls = _acls(errs, warns, f"{where}.acls", item.get("acls"), names)
             has_ssl = any(b.get("ssl") for b in binds)
             proxy.update(
                 binds=binds,
                 maxconn=_as_int(errs, f"{where}.maxconn", item.get("maxconn"), 1, 10000000),
                 acls=acls,
                 redirects=_redirects(
-                    errs, f"{where}.redirects", item.get("redirects"), names, has_ssl
+                    errs, warns, f"{where}.redirects", item.get("redirects"), names, has_ssl
                 ),
                 http_request=_http_request(
-                    errs, f"{where}.http_request", item.get("http_request"), names
+                    errs, warns, f"{where}.http_request", item.get("http_request"), names
                 ),
                 use_backends=_use_backends(
-                    errs, f"{where}.use_backends", item.get("use_backends"), names
+                    errs, warns, f"{where}.use_backends", item.get("use_backends"), names
                 ),
                 default_backend=_as_word(
                     errs,
@@ -1083,7 +1415,9 @@ def _proxies(errs, warns, section, data, ports_seen):
                 ),
             )
         if kind == "listen":
-            proxy["stats"] = _stats(errs, warns, f"{where}.stats", item.get("stats"), names)
+            proxy["stats"] = _stats(
+                errs, warns, f"{where}.stats", item.get("stats"), names, allow_weak
+            )
         if kind in ("backend", "listen"):
             cookie = _cookie(errs, f"{where}.cookie", item.get("cookie"))
             proxy.update(
@@ -1104,7 +1438,7 @@ def _proxies(errs, warns, section, data, ports_seen):
                 errs.append(f"{where}.http_check_expect: needs httpchk")
         proxy["options"] = _options(errs, warns, f"{where}.options", item.get("options"))
         proxy["timeouts"] = _timeouts(errs, f"{where}.timeouts", item.get("timeouts"), kind)
-        proxy["extra"] = _extra(errs, warns, f"{where}.extra", item.get("extra"))
+        proxy["extra"] = _extra(errs, warns, f"{where}.extra", item.get("extra"), allow_weak)
         out.append(_clean(proxy))
     return out
 
@@ -1176,9 +1510,68 @@ def _cross_checks(errs, config):
                         )
 
 
-def normalize(data):
+def _unused_backend_warnings(warns, config):
+    """A backend no frontend or listen names (default_backend, use_backends or
+    a use_backend/default_backend line in extra) only runs health checks."""
+    used = set()
+    for section in ("frontends", "listens"):
+        for proxy in config[section]:
+            used.update(u["backend"] for u in proxy.get("use_backends", []))
+            if proxy.get("default_backend"):
+                used.add(proxy["default_backend"])
+            for line in proxy.get("extra", []):
+                words = _scan(line)[0]
+                if words and words[0] in ("use_backend", "default_backend") and len(words) > 1:
+                    if "%[" in words[1]:
+                        return  # a backend chosen at run time: any may be used
+                    used.add(words[1])
+    for proxy in config["backends"]:
+        if proxy["name"] not in used:
+            warns.append(
+                f"{VAR_NAMES['backends']}[{proxy['name']}]: no frontend or listen uses this "
+                "backend (neither default_backend nor use_backends names it), so it receives "
+                "no traffic; name it in a frontend or remove it"
+            )
+
+
+_SECTION_VARS = {
+    "global": "haproxy_global",
+    "defaults": "haproxy_defaults",
+    "userlist": "haproxy_userlists",
+    "frontend": "haproxy_frontends",
+    "listen": "haproxy_listens",
+    "backend": "haproxy_backends",
+}
+
+
+def _line_errors(errs, text):
+    """Lines HAProxy would not read whole: longer than 2047 bytes or more
+    than 63 words (several long values on one line)."""
+    section = "haproxy configuration"
+    for line in text.split("\n"):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            title = line.split()
+            var = _SECTION_VARS.get(title[0], "haproxy configuration")
+            section = f"{var}[{title[1]}]" if len(title) > 1 else var
+            continue
+        size = len(line.encode("utf-8", "surrogatepass"))
+        words = _scan(line)[0]
+        if size > _MAX_LINE or len(words) > _MAX_WORDS:
+            errs.append(
+                f"{section}: the line {show(line.strip(), 40)} would be {size} bytes and "
+                f"{len(words)} words; HAProxy reads at most {_MAX_LINE} bytes and "
+                f"{_MAX_WORDS} words on a line (shorten its values)"
+            )
+
+
+@only_config_errors(HAProxyConfigError, "haproxy configuration")
+def normalize(data, allow_weak_secrets=False):
     """Check ``data`` and return ``(config, warnings)``: the clean configuration
     (a new dict) and the messages about accepted but risky settings.
+
+    Weak passwords (stats auth, userlist insecure-password: on the common
+    list, one repeated character, a run like 12345678, shorter than 8) are
+    refused unless ``allow_weak_secrets`` (a lab), which warns instead.
 
     Raises :class:`HAProxyConfigError` listing every problem.
     """
@@ -1186,21 +1579,28 @@ def normalize(data):
         raise HAProxyConfigError(
             [f"haproxy configuration: expected a mapping, got {type(data).__name__}"]
         )
+    weak = allow_weak_secrets is True
     errs = []
     warns = []
-    unknown_sections(errs, "haproxy configuration", data, VAR_NAMES)
+    for key in data:
+        if key not in VAR_NAMES:
+            hint = did_you_mean(key, VAR_NAMES) if isinstance(key, str) and len(key) < 64 else ""
+            errs.append(f"haproxy configuration: unknown section {show(key)}{hint}")
     ports_seen = {}
     config = {
-        "global": _global(errs, warns, data.get("global")),
-        "defaults": _defaults(errs, warns, data.get("defaults")),
-        "userlists": _userlists(errs, warns, data.get("userlists")),
-        "frontends": _proxies(errs, warns, "frontends", data.get("frontends"), ports_seen),
-        "listens": _proxies(errs, warns, "listens", data.get("listens"), ports_seen),
-        "backends": _proxies(errs, warns, "backends", data.get("backends"), ports_seen),
+        "global": _global(errs, warns, data.get("global"), weak),
+        "defaults": _defaults(errs, warns, data.get("defaults"), weak),
+        "userlists": _userlists(errs, warns, data.get("userlists"), weak),
+        "frontends": _proxies(errs, warns, "frontends", data.get("frontends"), ports_seen, weak),
+        "listens": _proxies(errs, warns, "listens", data.get("listens"), ports_seen, weak),
+        "backends": _proxies(errs, warns, "backends", data.get("backends"), ports_seen, weak),
     }
     _cross_checks(errs, config)
+    if not errs:
+        _line_errors(errs, render(config, normalized=True))
     if errs:
         raise HAProxyConfigError(errs)
+    _unused_backend_warnings(warns, config)
     _timeout_warnings(warns, config)
     return config, warns
 
@@ -1225,6 +1625,25 @@ _CERT_KEYS = (
 )
 
 
+def _file_entry_types(errs, where, item):
+    """The kinds of a certificate entry's values (the module reads them on the host)."""
+    for key in ("certificate", "chain", "private_key", "content"):
+        value = item.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > 1_000_000):
+            errs.append(f"{where}.{key}: expected PEM text (a string)")
+    for key in ("certificate_path", "chain_path", "private_key_path"):
+        _as_path(errs, f"{where}.{key}", item.get(key))
+    as_str(errs, f"{where}.src", item.get("src"), "file name", 4096)
+    as_str(errs, f"{where}.common_name", item.get("common_name"), "common name", 64)
+    for j, name in enumerate(
+        _as_list(errs, f"{where}.subject_alt_names", item.get("subject_alt_names"))
+    ):
+        as_str(errs, f"{where}.subject_alt_names[{j}]", name, "subject alternative name", 253)
+    _as_int(errs, f"{where}.valid_days", item.get("valid_days"), 1, 36500, " days")
+    _as_bool(errs, f"{where}.self_signed", item.get("self_signed"))
+
+
+@only_config_errors(HAProxyConfigError, "haproxy certificates")
 def file_entry_errors(entries, var, kind="certificate"):
     """Problems of the role's TLS file lists, each naming ``var[name]``.
 
@@ -1238,16 +1657,12 @@ def file_entry_errors(entries, var, kind="certificate"):
     allowed = _CERT_KEYS if kind == "certificate" else ("name", "content", "src")
     for i, item in enumerate(_as_list(errs, var, entries)):
         where = _label(var, i, item)
-        _, readable = _named_entry(
-            errs,
-            where,
-            item,
-            allowed,
-            seen,
-            lambda e, w, v: _as_word(e, w, v, _FILE_NAME_RE, "file name (it becomes <name>.pem)"),
+        _, readable = _entry(
+            errs, where, item, allowed, seen, "file name (it becomes <name>.pem)", _FILE_NAME_RE
         )
         if not readable:
             continue
+        _file_entry_types(errs, where, item)
         given = {k for k in allowed if item.get(k) not in (None, "", False)} - {"name"}
         if kind != "certificate":
             if len(given) != 1:
@@ -1281,29 +1696,58 @@ def file_entry_errors(entries, var, kind="certificate"):
     return errs
 
 
-def check(data):
+def check(data, allow_weak_secrets=False):
     """``{"errors": [...], "warnings": [...]}`` for ``data``, without raising.
 
     For a role that must stop before anything changes and show why: the
     messages name variables and never hold a password.
     """
     try:
-        return {"errors": [], "warnings": normalize(data)[1]}
+        return {"errors": [], "warnings": normalize(data, allow_weak_secrets)[1]}
     except HAProxyConfigError as exc:
         return {"errors": list(exc.errors), "warnings": []}
 
 
-def bind_ports(data, sources=None):
+def _sources(sources, sources_var):
+    """``{port: [network]}`` from ``sources``; a single string is taken as a
+    one-element list. Raises HAProxyConfigError naming ``sources_var``."""
+    errs = []
+    out = {}
+    data = _as_dict(errs, sources_var or "sources", sources)
+    for port, nets in (data or {}).items():
+        where = sources_var or f"sources[{show(port)}]"
+        number = _as_int(errs, where, port, 1, 65535, " (port)")
+        if isinstance(nets, str):
+            nets = [nets]
+        clean = []
+        for j, net in enumerate(_as_list(errs, where, nets)):
+            if net is None:
+                errs.append(f"{where}[{j}]: required (null in a list)")
+                continue
+            net = as_network(errs, f"{where}[{j}]", net)
+            if net is not None and net not in clean:
+                clean.append(net)
+        if number is not None:
+            out[number] = clean
+    if errs:
+        raise HAProxyConfigError(errs)
+    return out
+
+
+@only_config_errors(HAProxyConfigError, "haproxy configuration")
+def bind_ports(data, sources=None, sources_var=None):
     """The TCP ports ``data`` listens on, one entry per port, sorted:
     ``[{"port": 443, "protocol": "tcp", "proxies": ["web"], "addresses": ["*"],
     "sources": []}]``.
 
     This is what a firewall must open; ``sources`` maps a port to the source
-    networks allowed to reach it (default: everyone, ``[]``). ``data`` is
-    checked first (:class:`HAProxyConfigError`).
+    networks allowed to reach it (default: everyone, ``[]``; a single string
+    is one network; ``sources_var`` names the variable in messages). ``data``
+    is checked first (:class:`HAProxyConfigError`); weak passwords are not
+    this function's concern (normalize() and check() judge them).
     """
-    sources = {int(port): list(nets) for port, nets in (sources or {}).items()}
-    config, _ = normalize(data)
+    sources = _sources(sources, sources_var)
+    config, _ = normalize(data, allow_weak_secrets=True)
     ports = {}
     for section in ("frontends", "listens"):
         for proxy in config[section]:
@@ -1345,10 +1789,10 @@ def _global_lines(gl):
     body = []
     for target in gl.get("log", []):
         level = f" {target['level']}" if target.get("level") else ""
-        body.append(f"log {target['address']} {target['facility']}{level}")
+        body.append(f"log {_quote(target['address'])} {target['facility']}{level}")
     for key in ("pidfile", "maxconn", "user", "group"):
         if gl.get(key) is not None:
-            body.append(f"{key} {gl[key]}")
+            body.append(f"{key} {_quote(gl[key])}")
     if gl.get("daemon"):
         body.append("daemon")
     if gl.get("master_worker"):
@@ -1357,10 +1801,10 @@ def _global_lines(gl):
         body.append(f"nbthread {gl['nbthread']}")
     sock = gl.get("stats_socket")
     if sock:
-        text = f"stats socket {sock['path']}"
+        text = f"stats socket {_quote(sock['path'])}"
         for key in ("mode", "level", "user", "group"):
             if sock.get(key):
-                text += f" {key} {sock[key]}"
+                text += f" {key} {_quote(sock[key])}"
         body.append(text)
     for key in (
         "server_state_file",
@@ -1369,7 +1813,8 @@ def _global_lines(gl):
         "ssl_default_bind_options",
     ):
         if gl.get(key) is not None:
-            body.append(f"{key.replace('_', '-')} {gl[key]}")
+            value = gl[key] if key == "ssl_default_bind_options" else _quote(gl[key])
+            body.append(f"{key.replace('_', '-')} {value}")
     if gl.get("tune_ssl_default_dh_param") is not None:
         body.append(f"tune.ssl.default-dh-param {gl['tune_ssl_default_dh_param']}")
     return body + list(gl.get("extra", []))
@@ -1406,7 +1851,7 @@ def _front_lines(proxy):
     for bind in proxy.get("binds", []):
         text = f"bind {_address(bind.get('address'), bind['port'])}"
         if bind.get("ssl"):
-            text += f" ssl crt {bind['crt']}"
+            text += f" ssl crt {_quote(bind['crt'])}"
             if bind.get("alpn"):
                 text += f" alpn {','.join(bind['alpn'])}"
         body.append(text)
@@ -1446,9 +1891,9 @@ def _stats_lines(stats):
     if stats.get("enable"):
         body.append("stats enable")
     if stats.get("uri"):
-        body.append(f"stats uri {stats['uri']}")
+        body.append(f"stats uri {_quote(stats['uri'])}")
     if stats.get("realm"):
-        body.append("stats realm " + stats["realm"].replace(" ", "\\ "))
+        body.append(f"stats realm {_quote(stats['realm'])}")
     if stats.get("refresh") is not None:
         body.append(f"stats refresh {stats['refresh']}")
     if stats.get("hide_version"):
@@ -1466,11 +1911,11 @@ def _back_lines(proxy):
     chk = proxy.get("httpchk")
     if chk:
         body.append("option httpchk")
-        text = f"http-check send meth {chk['method']} uri {chk['uri']}"
+        text = f"http-check send meth {chk.get('method', 'GET')} uri {_quote(chk.get('uri', '/'))}"
         if chk.get("version"):
             text += f" ver {chk['version']}"
         if chk.get("host"):
-            text += f" hdr Host {chk['host']}"
+            text += f" hdr Host {_quote(chk['host'])}"
         body.append(text)
     if proxy.get("http_check_expect"):
         body.append(f"http-check expect {proxy['http_check_expect']}")
@@ -1500,7 +1945,7 @@ def _server_lines(proxy):
         if srv.get("ssl"):
             text += f" ssl verify {srv['verify']}"
             if srv.get("ca_file"):
-                text += f" ca-file {srv['ca_file']}"
+                text += f" ca-file {_quote(srv['ca_file'])}"
             if srv.get("sni"):
                 text += f" sni str({srv['sni']})"
         if srv.get("check_ssl"):
@@ -1515,9 +1960,10 @@ def _section(lines, title, body):
     lines.extend(f"{_IND}{line}" for line in body)
 
 
-def render(data, normalized=False):
+@only_config_errors(HAProxyConfigError, "haproxy configuration")
+def render(data, normalized=False, allow_weak_secrets=False):
     """Return haproxy.cfg text for ``data`` (checked first unless ``normalized``)."""
-    config = data if normalized else normalize(data)[0]
+    config = data if normalized else normalize(data, allow_weak_secrets)[0]
     lines = [HEADER.rstrip("\n")]
     body = _global_lines(config.get("global", {}))
     if body:
@@ -1574,7 +2020,7 @@ _USER_PASS_RE = re.compile(r"^(\s*user\s+\S+\s+(?:insecure-)?password\s+)\S+", r
 
 def redact(text):
     """Hide stats and userlist passwords in haproxy.cfg text (for diffs and messages)."""
-    if not text:
+    if not text or not isinstance(text, str):
         return text
     text = _STATS_AUTH_RE.sub(lambda m: m.group(1) + REDACTED, text)
     return _USER_PASS_RE.sub(lambda m: m.group(1) + REDACTED, text)
@@ -1589,13 +2035,16 @@ def secrets(config):
         if isinstance(value, str) and value and value not in found:
             found.append(value)
 
-    for listen in config.get("listens") or []:
+    def items(value):
+        return value if isinstance(value, list) else []
+
+    for listen in items(config.get("listens")):
         stats = listen.get("stats") if isinstance(listen, dict) else None
-        for auth in (stats.get("auth") or []) if isinstance(stats, dict) else []:
+        for auth in items(stats.get("auth")) if isinstance(stats, dict) else []:
             if isinstance(auth, dict):
                 add(auth.get("password"))
-    for userlist in config.get("userlists") or []:
-        for user in (userlist.get("users") or []) if isinstance(userlist, dict) else []:
+    for userlist in items(config.get("userlists")):
+        for user in items(userlist.get("users")) if isinstance(userlist, dict) else []:
             if isinstance(user, dict):
                 add(user.get("password"))
     return found
