@@ -39,15 +39,23 @@ import ipaddress
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    CONTROL_RE,
     ConfigError,
-    as_bool as _as_bool,
-    as_choice as _as_choice,
+    as_bool as _typed_bool,
+    as_choice as _typed_choice,
     as_dict as _as_dict,
-    as_int as _as_int,
+    as_int as _typed_int,
+    as_ip as _typed_ip,
     as_list as _as_list,
-    as_number as _as_number,
+    as_number as _typed_number,
+    as_scalar,
+    as_str as _as_str,
+    check_secret,
     entry as _named_entry,
+    is_short_scalar,
     label as _label,
+    only_config_errors,
+    show,
     unknown_keys as _unknown_keys,
     unknown_sections,
 )
@@ -58,6 +66,7 @@ __all__ = [
     "render",
     "redact",
     "derive_host_config",
+    "warnings",
     "vrrp_firewall_rules",
     "VAR_NAMES",
 ]
@@ -77,7 +86,7 @@ REDACTED = "********"
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 _IFACE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
-_UNSAFE_IN_QUOTES = re.compile(r'["\n\r\x00]')
+_UNSAFE_IN_QUOTES = re.compile(r'["\\]')
 _UNSAFE_TOKEN = re.compile(r'[\s"#!{}\x00]')
 _SCOPES = ("global", "site", "link", "host", "nowhere")
 _STATES = ("MASTER", "BACKUP")
@@ -94,6 +103,21 @@ PROFILES = {
 _AUTH_TYPES = ("PASS", "AH")
 _NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
 _MAX_PASS = 8
+# The shortest VRRP PASS password accepted without keepalived_allow_weak_secrets:
+# 8, the whole of what the protocol carries. PASS is sent in clear text, so its
+# only job is to keep a second pair or a stray router on the segment out by
+# mistake; a shorter one only throws away part of an already small space.
+_MIN_PASS = 8
+_PASS_RE = re.compile(r"^[\x21-\x7e]+$")
+_PASS_ADVICE = (
+    "VRRP PASS authentication travels in clear text and keepalived uses only its first "
+    "8 characters, so the real protection is AH (type: AH) or unicast peers with the "
+    "firewall letting VRRP in only from them"
+)
+# keepalived cuts configuration lines at 1,023 bytes: a command line or a
+# path must leave room for the indent, the keyword, the quotes and a user.
+_MAX_COMMAND = 960
+_MAX_TOKEN = 255
 # keepalived 2.2.7 accepts track_file weights and init values of -254..254.
 _TRACK_FILE_WEIGHT = (-254, 254)
 _UNSAFE_PATH = re.compile(r'[\s"#!{}\\\x00]')
@@ -111,23 +135,53 @@ class KeepalivedConfigError(ConfigError):
 # --------------------------------------------------------------------------
 
 
+def _as_int(errs, where, value, lo, hi, unit=""):
+    return as_scalar(_typed_int, errs, where, value, lo, hi, unit)
+
+
+def _as_bool(errs, where, value):
+    return as_scalar(_typed_bool, errs, where, value)
+
+
+def _as_choice(errs, where, value, choices, upper=False):
+    return as_scalar(_typed_choice, errs, where, value, choices, upper)
+
+
+def _as_number(errs, where, value, lo, hi):
+    if value is None or is_short_scalar(value):
+        return _typed_number(errs, where, value, lo, hi)
+    errs.append(f"{where}: {show(value)} is not a number (allowed: {lo}-{hi})")
+    return None
+
+
 def _as_token(errs, where, value, pattern=None, what="name"):
     """A word written unquoted into keepalived.conf."""
+    value = _as_str(errs, where, value, what, _MAX_TOKEN)
     if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        errs.append(f"{where}: {value!r} is not a non-empty string")
         return None
     if _UNSAFE_TOKEN.search(value):
         errs.append(
-            f'{where}: {value!r} contains white space or one of " # ! {{ }}, '
+            f'{where}: {show(value)} contains white space or one of " # ! {{ }}, '
             f"which keepalived.conf cannot hold in a {what}"
         )
         return None
     if pattern is not None and not pattern.fullmatch(value):
-        errs.append(f"{where}: {value!r} is not a valid {what}")
+        errs.append(f"{where}: {show(value)} is not a valid {what}")
         return None
     return value
+
+
+def _fits_line(errs, where, text, what):
+    """Whether ``text`` fits a keepalived.conf line (keepalived cuts lines at
+    1,023 bytes and would run or watch the cut value)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > _MAX_COMMAND:
+        errs.append(
+            f"{where}: {size} bytes is too long for a {what} (at most {_MAX_COMMAND}): "
+            "keepalived cuts configuration lines at 1,023 bytes"
+        )
+        return False
+    return True
 
 
 def _as_command(errs, where, value):
@@ -135,28 +189,37 @@ def _as_command(errs, where, value):
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        errs.append(f"{where}: {value!r} is not a non-empty command line")
+        errs.append(f"{where}: {show(value)} is not a non-empty command line")
+        return None
+    value = _as_str(errs, where, value.strip(), "command line", 4 * _MAX_COMMAND)
+    if value is None or not _fits_line(errs, where, value, "command line"):
         return None
     if _UNSAFE_IN_QUOTES.search(value):
-        errs.append(f"{where}: a command may not contain double quotes or line breaks")
-        return None
-    if not value.strip().startswith("/"):
         errs.append(
-            f"{where}: {value.split()[0]!r} is not an absolute path; keepalived with "
+            f"{where}: a command may not contain double quotes or backslashes (keepalived.conf "
+            "writes it in double quotes and reads a backslash as an escape)"
+        )
+        return None
+    if value.count("'") % 2:
+        errs.append(
+            f"{where}: a command may not hold an unbalanced single quote (keepalived splits "
+            "the command line at quotes)"
+        )
+        return None
+    if not value.startswith("/"):
+        errs.append(
+            f"{where}: {show(value.split()[0])} is not an absolute path; keepalived with "
             "enable_script_security needs the full path of the program"
         )
         return None
-    return value.strip()
+    return value
 
 
-def _as_ip(errs, where, value):
-    if value is None:
-        return None
-    try:
-        return ipaddress.ip_address(str(value).strip())
-    except ValueError:
-        errs.append(f"{where}: {value!r} is not an IPv4 or IPv6 address")
-        return None
+def _as_ip(errs, where, value, zone=False):
+    """An address as an ipaddress object; a zone ID (fe80::1%eth0) only with
+    ``zone`` and only as an interface name (the shared grammar of _typed)."""
+    text = _typed_ip(errs, where, value, zone=zone)
+    return None if text is None else ipaddress.ip_address(text)
 
 
 def _entry(errs, where, item, allowed, seen, what):
@@ -184,7 +247,15 @@ _GLOBAL_KEYS = (
 )
 
 
-def _global_defs(errs, data):
+def _warn_root(warns, where, user):
+    if user == "root":
+        warns.append(
+            f"{where}: scripts run as root; a check or hook that only reads state should run "
+            "as an unprivileged user (the role creates keepalived_script_user for that)"
+        )
+
+
+def _global_defs(errs, warns, data):
     var = VAR_NAMES["global_defs"]
     data = _as_dict(errs, var, data)
     if data is None:
@@ -241,13 +312,14 @@ def _global_defs(errs, data):
             errs, f"{var}.max_auto_priority", data.get("max_auto_priority"), 1, 99
         ),
     }
+    _warn_root(warns, f"{var}.script_user", out["script_user"])
     return {k: v for k, v in out.items() if v is not None}
 
 
 _SCRIPT_KEYS = ("name", "script", "interval", "timeout", "weight", "fall", "rise", "user")
 
 
-def _scripts(errs, data):
+def _scripts(errs, warns, data):
     var = VAR_NAMES["scripts"]
     out = []
     seen = set()
@@ -272,6 +344,7 @@ def _scripts(errs, data):
             "rise": _as_int(errs, f"{where}.rise", item.get("rise"), 1, 255),
             "user": _as_token(errs, f"{where}.user", item.get("user"), _USER_RE, "user name"),
         }
+        _warn_root(warns, f"{where}.user", script["user"])
         out.append({k: v for k, v in script.items() if v is not None})
     return out
 
@@ -284,18 +357,27 @@ def _as_path(errs, where, value):
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        errs.append(f"{where}: {value!r} is not a non-empty path")
+        errs.append(f"{where}: {show(value)} is not a non-empty path")
+        return None
+    value = _as_str(errs, where, value, "path", 4 * _MAX_COMMAND)
+    if value is None or not _fits_line(errs, where, value, "path"):
         return None
     if not value.startswith("/"):
-        errs.append(f"{where}: {value!r} is not an absolute path (it must start with /)")
+        errs.append(f"{where}: {show(value)} is not an absolute path (it must start with /)")
         return None
     if value.endswith("/"):
-        errs.append(f"{where}: {value!r} names a directory; give the path of the file")
+        errs.append(f"{where}: {show(value)} names a directory; give the path of the file")
         return None
     if _UNSAFE_PATH.search(value):
         errs.append(
-            f'{where}: {value!r} contains white space or one of " # ! {{ }} \\, '
+            f'{where}: {show(value)} contains white space or one of " # ! {{ }} \\, '
             "which keepalived.conf cannot hold in a path"
+        )
+        return None
+    if any(part in ("", ".", "..") for part in value.split("/")[1:]):
+        errs.append(
+            f"{where}: {show(value)} has an empty, . or .. component; give the plain "
+            "absolute path of the file"
         )
         return None
     return value
@@ -362,6 +444,12 @@ def _notify(errs, where, value):
         errs.append(f"{where}: expected a command line or a mapping with script and user")
         return None
     _unknown_keys(errs, where, value, ("script", "user"))
+    if value.get("script") is None:
+        errs.append(
+            f"{where}.script: required (the absolute path of the program and its arguments); "
+            "leave the hook out to run nothing"
+        )
+        return None
     script = _as_command(errs, f"{where}.script" if "user" in value else where, value.get("script"))
     user = _as_token(errs, f"{where}.user", value.get("user"), _USER_RE, "user name")
     if script is None:
@@ -384,7 +472,7 @@ def _tracked(errs, where, value, what, weights=(-253, 253)):
         name = _as_token(errs, f"{at}.name", entry.get("name"), pattern, f"{what} name")
         if entry.get("name") is None:
             errs.append(f"{at}.name: required")
-        if name in seen:
+        if name is not None and name in seen:
             errs.append(f"{at}.name: {name!r} is listed twice")
         seen.add(name)
         weight = _as_int(errs, f"{at}.weight", entry.get("weight"), *weights)
@@ -404,23 +492,31 @@ def _vip(errs, where, item, interface):
     if raw is None:
         errs.append(f"{where}.address: required")
         return None
-    text = str(raw).strip()
+    text = _as_str(errs, f"{where}.address", raw, "IP address", 64)
+    if text is None:
+        return None
+    text = text.strip()
     prefix = item.get("prefix")
     if "/" in text:
-        try:
-            iface = ipaddress.ip_interface(text)
-        except ValueError:
-            errs.append(f"{where}.address: {raw!r} is not an IPv4 or IPv6 address")
+        address, _, bits = text.partition("/")
+        addr = _as_ip(errs, f"{where}.address", address)
+        if addr is None:
             return None
-        addr, cidr = iface.ip, iface.network.prefixlen
+        try:
+            cidr = ipaddress.ip_interface(f"{addr}/{bits}").network.prefixlen
+        except ValueError:
+            errs.append(f"{where}.address: {show(raw)} is not an IPv4 or IPv6 address")
+            return None
         if prefix is not None and str(prefix) != str(cidr):
-            errs.append(f"{where}.prefix: {prefix} contradicts the /{cidr} in address {raw!r}")
+            errs.append(
+                f"{where}.prefix: {show(prefix)} contradicts the /{cidr} in address {show(raw)}"
+            )
             return None
         prefix = cidr
     else:
         if any(c.isspace() for c in text):
             errs.append(
-                f"{where}.address: {raw!r} is not an address; write dev, label and scope "
+                f"{where}.address: {show(raw)} is not an address; write dev, label and scope "
                 "as their own keys"
             )
             return None
@@ -491,11 +587,16 @@ def _advert_int(errs, where, value, version):
     return number
 
 
-def _authentication(errs, where, value, version, strict):
+def _authentication(errs, warns, where, value, version, strict, allow_weak):
     if value is None:
         return None
     value = _as_dict(errs, where, value)
+    if value is None:
+        return None
     if not value:
+        errs.append(
+            f"{where}: is an empty mapping; give type and password, or leave authentication out"
+        )
         return None
     _unknown_keys(errs, where, value, ("type", "password"))
     kind = _as_choice(errs, f"{where}.type", value.get("type", "PASS"), _AUTH_TYPES, upper=True)
@@ -507,6 +608,12 @@ def _authentication(errs, where, value, version, strict):
     elif not isinstance(password, str):
         errs.append(f"{where}.password: must be a string of 1-{_MAX_PASS} characters")
         password = None
+    elif not _PASS_RE.fullmatch(password):
+        errs.append(
+            f"{where}.password: may hold only printable ASCII characters without white space "
+            "(keepalived compares its first 8 bytes)"
+        )
+        password = None
     elif len(password) > _MAX_PASS:
         errs.append(
             f"{where}.password: is {len(password)} characters long; keepalived uses only the "
@@ -517,6 +624,19 @@ def _authentication(errs, where, value, version, strict):
     elif _UNSAFE_TOKEN.search(password):
         errs.append(f'{where}.password: may not contain white space or " # ! {{ }}')
         password = None
+    else:
+        before = len(errs)
+        check_secret(
+            errs,
+            warns,
+            f"{where}.password",
+            password,
+            allow_weak=allow_weak,
+            min_len=_MIN_PASS,
+            advice=_PASS_ADVICE,
+        )
+        if len(errs) > before:
+            password = None
     if version == 3:
         errs.append(
             f"{where}: VRRP version 3 has no authentication (RFC 5798); remove it or use version 2"
@@ -531,7 +651,7 @@ def _authentication(errs, where, value, version, strict):
     return {"type": kind, "password": password}
 
 
-def _instances(errs, data, strict):
+def _instances(errs, warns, data, strict, allow_weak=False):
     var = VAR_NAMES["instances"]
     out = []
     names = set()
@@ -549,7 +669,7 @@ def _instances(errs, data, strict):
         raw_iface = item.get("interface")
         if isinstance(raw_iface, str) and (len(raw_iface.split()) > 1 or "," in raw_iface):
             errs.append(
-                f"{where}.interface: {raw_iface!r} names more than one interface; an instance "
+                f"{where}.interface: {show(raw_iface)} names more than one interface; an instance "
                 "runs VRRP on exactly one: put VIPs on other interfaces with "
                 "virtual_ipaddresses[].dev, or add an instance"
             )
@@ -618,7 +738,13 @@ def _instances(errs, data, strict):
                 "set state: BACKUP on every node (the highest priority still wins)"
             )
         auth = _authentication(
-            errs, f"{where}.authentication", item.get("authentication"), effective_version, strict
+            errs,
+            warns,
+            f"{where}.authentication",
+            item.get("authentication"),
+            effective_version,
+            strict,
+            allow_weak,
         )
         if auth:
             inst["authentication"] = auth
@@ -643,12 +769,15 @@ def _instances(errs, data, strict):
                     "ignores here; remove it"
                 )
         # Unicast
-        src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"))
+        src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"), zone=True)
         peers = []
         for j, raw in enumerate(
             _as_list(errs, f"{where}.unicast_peers", item.get("unicast_peers"))
         ):
-            peer = _as_ip(errs, f"{where}.unicast_peers[{j}]", raw)
+            if raw is None:
+                errs.append(f"{where}.unicast_peers[{j}]: required (null in the list)")
+                continue
+            peer = _as_ip(errs, f"{where}.unicast_peers[{j}]", raw, zone=True)
             if peer is None:
                 continue
             if peer in peers:
@@ -681,11 +810,12 @@ def _instances(errs, data, strict):
             hook = _notify(errs, f"{where}.{key}", item.get(key))
             if hook:
                 inst[key] = hook
+                _warn_root(warns, f"{where}.{key}.user", hook.get("user"))
         out.append({k: v for k, v in inst.items() if v is not None})
     return out
 
 
-def _sync_groups(errs, data, instance_names):
+def _sync_groups(errs, warns, data, instance_names):
     var = VAR_NAMES["sync_groups"]
     out = []
     names = set()
@@ -702,10 +832,16 @@ def _sync_groups(errs, data, instance_names):
             errs.append(f"{where}.group: required: the names of the instances to keep together")
         for j, member in enumerate(raw_members):
             at = f"{where}.group[{j}]"
+            if not isinstance(member, str):
+                errs.append(
+                    f"{at}: {show(member)} is not an instance name (a sync group lists the "
+                    "names of keepalived_instances)"
+                )
+                continue
             if member not in instance_names:
                 known = ", ".join(sorted(instance_names)) or "none"
                 errs.append(
-                    f"{at}: {member!r} is not an instance of keepalived_instances ({known})"
+                    f"{at}: {show(member)} is not an instance of keepalived_instances ({known})"
                 )
                 continue
             if member in member_of:
@@ -718,6 +854,7 @@ def _sync_groups(errs, data, instance_names):
             hook = _notify(errs, f"{where}.{key}", item.get(key))
             if hook:
                 group[key] = hook
+                _warn_root(warns, f"{where}.{key}.user", hook.get("user"))
         out.append(group)
     return out
 
@@ -801,31 +938,56 @@ def _cross_checks(errs, config):
                     )
 
 
-def normalize(data):
+@only_config_errors(KeepalivedConfigError, "keepalived configuration")
+def normalize(data, allow_weak_secrets=False, warnings=None):
     """Check ``data`` and return the clean configuration (a new dict).
 
-    Raises :class:`KeepalivedConfigError` listing every problem.
+    Raises :class:`KeepalivedConfigError` listing every problem. A weak VRRP
+    password is refused, unless ``allow_weak_secrets`` (a lab), which makes
+    it a warning. Warnings (each naming its variable) are appended to the
+    list ``warnings`` when one is given.
     """
     errs = []
+    warns = []
     if not isinstance(data, dict):
         raise KeepalivedConfigError(
             [f"keepalived configuration: expected a mapping, got {type(data).__name__}"]
         )
+    allow_weak = bool(_as_bool(errs, "keepalived_allow_weak_secrets", allow_weak_secrets))
     unknown_sections(errs, "keepalived configuration", data, VAR_NAMES)
-    global_defs = _global_defs(errs, data.get("global_defs"))
+    global_defs = _global_defs(errs, warns, data.get("global_defs"))
     config = {
         "global_defs": global_defs,
-        "scripts": _scripts(errs, data.get("scripts")),
+        "scripts": _scripts(errs, warns, data.get("scripts")),
         "track_files": _track_files(errs, data.get("track_files")),
-        "instances": _instances(errs, data.get("instances", []), global_defs.get("vrrp_strict")),
+        "instances": _instances(
+            errs,
+            warns,
+            data.get("instances", []),
+            global_defs.get("vrrp_strict"),
+            allow_weak,
+        ),
     }
     config["sync_groups"] = _sync_groups(
-        errs, data.get("sync_groups"), {i.get("name") for i in config["instances"]}
+        errs,
+        warns,
+        data.get("sync_groups"),
+        {i["name"] for i in config["instances"] if isinstance(i.get("name"), str)},
     )
     _cross_checks(errs, config)
     if errs:
         raise KeepalivedConfigError(errs)
+    if warnings is not None:
+        warnings.extend(w for w in warns if w not in warnings)
     return config
+
+
+def warnings(data, allow_weak_secrets=False):
+    """The warnings of a configuration (each naming its variable), or the
+    errors raised as :class:`KeepalivedConfigError`."""
+    found = []
+    normalize(data, allow_weak_secrets, found)
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -855,9 +1017,10 @@ def _block(lines, indent, title, body):
     lines.append(f"{indent}}}")
 
 
-def render(data, normalized=False):
+@only_config_errors(KeepalivedConfigError, "keepalived configuration")
+def render(data, normalized=False, allow_weak_secrets=False):
     """Return keepalived.conf text for ``data`` (checked first unless ``normalized``)."""
-    config = data if normalized else normalize(data)
+    config = data if normalized else normalize(data, allow_weak_secrets)
     ind, ind2 = "    ", "        "
     lines = [HEADER.rstrip("\n"), ""]
     gd = config["global_defs"]
@@ -1025,23 +1188,44 @@ def _fact_key(interface):
     return re.sub(r"[^A-Za-z0-9_]", "_", interface)
 
 
+def _items(value):
+    """The entries of a list from facts or track, or none for anything else."""
+    if isinstance(value, dict):
+        return [value]
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def host_addresses(facts, interface=None):
-    """Addresses (strings) of a host from its Ansible facts, on one interface or on all."""
-    facts = facts or {}
-    names = [interface] if interface else list(facts.get("interfaces") or [])
+    """Addresses (strings) of a host from its Ansible facts, on one interface or on all.
+
+    Facts of an unexpected shape count as no addresses: the checks that use
+    them report what is missing."""
+    facts = facts if isinstance(facts, dict) else {}
+    if interface:
+        names = [interface]
+    else:
+        names = [n for n in _items(facts.get("interfaces")) if isinstance(n, str)]
     found = []
     for name in names:
+        if not isinstance(name, str):
+            continue
         data = facts.get(_fact_key(name)) or facts.get(name) or {}
-        v4 = data.get("ipv4")
-        for entry in ([v4] if isinstance(v4, dict) else (v4 or [])) + list(
-            data.get("ipv4_secondaries") or []
-        ):
-            if isinstance(entry, dict) and entry.get("address"):
+        if not isinstance(data, dict):
+            continue
+        entries = _items(data.get("ipv4")) + _items(data.get("ipv4_secondaries"))
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("address"), str):
                 found.append(entry["address"])
-        for entry in data.get("ipv6") or []:
-            if isinstance(entry, dict) and entry.get("address"):
+        for entry in _items(data.get("ipv6")):
+            if isinstance(entry, dict) and isinstance(entry.get("address"), str):
                 found.append(entry["address"].split("%")[0])
-    return found
+    out = []
+    for address in found:
+        try:
+            out.append(str(ipaddress.ip_address(address.strip())))
+        except ValueError:
+            continue  # not an address: ignored like any other unknown fact
+    return out
 
 
 def _primary_address(facts, interface, family, exclude=()):
@@ -1055,6 +1239,24 @@ def _primary_address(facts, interface, family, exclude=()):
     return None
 
 
+def _flag(value):
+    """A boolean as the derivation reads it before normalize() checks it:
+    true, yes, on, 1 (any case) and True; everything else is false."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    return value is True or (isinstance(value, int) and value == 1)
+
+
+def _names(refs):
+    """The names a list of references (names or {name, ...}) holds."""
+    out = set()
+    for ref in refs:
+        name = ref.get("name") if isinstance(ref, dict) else ref
+        if isinstance(name, str):
+            out.add(name)
+    return out
+
+
 def _added_tracking(data, track):
     """Add the checks of ``track`` to ``data`` (unless defined there under the
     same name); return [(instance key, check)] for every check to reference."""
@@ -1062,15 +1264,27 @@ def _added_tracking(data, track):
         return []
     wanted = []
     for section, key in (("scripts", "track_scripts"), ("track_files", "track_files")):
-        checks = [c for c in track.get(section) or [] if isinstance(c, dict) and c.get("name")]
-        if not checks:
-            continue
+        checks = [
+            c
+            for c in _items(track.get(section))
+            if isinstance(c, dict) and isinstance(c.get("name"), str) and c["name"]
+        ]
         own = data.get(section)
-        own = list(own) if isinstance(own, list) else []
-        names = {c.get("name") for c in own if isinstance(c, dict)}
+        if not checks or (own is not None and not isinstance(own, list)):
+            continue  # a section that is not a list is reported by normalize()
+        own = list(own or [])
+        names = _names(own)
         data[section] = own + [dict(c) for c in checks if c["name"] not in names]
         wanted += [(key, c) for c in checks]
     return wanted
+
+
+def _listed(names):
+    """Host names for a message: joined when short and printable, else show()."""
+    text = ", ".join(names)
+    if len(text) <= 200 and not CONTROL_RE.search(text):
+        return text or "empty"
+    return show(names)
 
 
 def derive_host_config(
@@ -1086,6 +1300,8 @@ def derive_host_config(
     notify=None,
     track=None,
     profile="default",
+    allow_weak_secrets=False,
+    warnings=None,
 ):
     """Fill in what the inventory implies, then check and return the host's configuration.
 
@@ -1104,23 +1320,69 @@ def derive_host_config(
     tracks a weighted check with weight 0 (FAULT), as keepalived ignores
     weights there. ``profile`` (a key of PROFILES) sets ``version`` and
     ``advert_int`` of every instance that sets neither. Values set
-    explicitly always win.
+    explicitly always win. ``allow_weak_secrets`` and ``warnings`` are
+    those of normalize().
     """
+    return _derive_host_config(
+        data,
+        host,
+        members,
+        facts,
+        unicast,
+        priority_base,
+        priority_step,
+        priority,
+        state,
+        notify,
+        track,
+        profile,
+        allow_weak_secrets,
+        warnings,
+    )
+
+
+@only_config_errors(KeepalivedConfigError, "keepalived host configuration")
+def _derive_host_config(
+    data,
+    host,
+    members,
+    facts,
+    unicast,
+    priority_base,
+    priority_step,
+    priority,
+    state,
+    notify,
+    track,
+    profile,
+    allow_weak_secrets,
+    warnings,
+):
     errs = []
     profile = _as_choice(errs, "keepalived_profile", profile or "default", tuple(PROFILES))
     profile_keys = PROFILES.get(profile, {})
-    members = list(members or [])
-    if host not in members:
+    if not isinstance(members, (list, tuple)) or not all(
+        isinstance(m, str) and 0 < len(m) <= 253 and not CONTROL_RE.search(m) for m in members
+    ):
         raise KeepalivedConfigError(
             [
-                f"keepalived_cluster_group: host {host!r} is not a member of the group "
-                f"({', '.join(members) or 'empty'}); put it in the group or set "
+                f"keepalived_cluster_group: the members of the pair must be a list of host "
+                f"names, got {show(members)}"
+            ]
+        )
+    members = list(members)
+    if not isinstance(host, str) or host not in members:
+        raise KeepalivedConfigError(
+            [
+                f"keepalived_cluster_group: host {show(host)} is not a member of the group "
+                f"({_listed(members)}); put it in the group or set "
                 "keepalived_cluster_group to the group of this pair"
             ]
         )
     index = members.index(host)
-    facts = facts or {}
+    facts = facts if isinstance(facts, dict) else {}
     unicast = bool(_as_bool(errs, "keepalived_unicast", unicast))
+    allow_weak = bool(_as_bool(errs, "keepalived_allow_weak_secrets", allow_weak_secrets))
     priority_base = _as_int(errs, "keepalived_priority_base", priority_base, 1, 255) or 150
     priority_step = _as_int(errs, "keepalived_priority_step", priority_step, 0, 254) or 0
     priority = None if priority == "" else priority
@@ -1129,13 +1391,18 @@ def derive_host_config(
         priority = _as_int(errs, "keepalived_priority", priority, 1, 255)
     if state is not None:
         state = _as_choice(errs, "keepalived_state", state, _STATES, upper=True)
+    if data is not None and not isinstance(data, dict):
+        raise KeepalivedConfigError(
+            [f"keepalived configuration: expected a mapping, got {type(data).__name__}"]
+        )
     data = dict(data or {})
     tracked = _added_tracking(data, track)
     synced = {
         name
-        for group in data.get("sync_groups") or []
+        for group in _items(data.get("sync_groups"))
         if isinstance(group, dict) and isinstance(group.get("group"), list)
         for name in group["group"]
+        if isinstance(name, str)
     }
     instances = []
     for i, inst in enumerate(_as_list(errs, VAR_NAMES["instances"], data.get("instances"))):
@@ -1144,7 +1411,7 @@ def derive_host_config(
             continue
         inst = dict(inst)
         where = _label(VAR_NAMES["instances"], i, inst)
-        wants_unicast = inst.pop("unicast", None)
+        wants_unicast = _as_bool(errs, f"{where}.unicast", inst.pop("unicast", None))
         wants_unicast = unicast if wants_unicast is None else wants_unicast
         if profile_keys and all(inst.get(key) is None for key in profile_keys):
             if inst.get("authentication") is not None:
@@ -1165,14 +1432,13 @@ def derive_host_config(
                         f"for {where}; lower the step or set priority"
                     )
                 inst["priority"] = value
-        if notify not in (None, "") and not any(inst.get(key) for key in _NOTIFY_KEYS):
+        if notify not in (None, "") and not any(inst.get(key) is not None for key in _NOTIFY_KEYS):
             inst["notify"] = notify
         for key, check in tracked:
             refs = [] if inst.get(key) is None else inst[key]
             if not isinstance(refs, list):
                 continue  # normalize() reports it
-            names = {r.get("name") if isinstance(r, dict) else r for r in refs}
-            if check["name"] not in names:
+            if check["name"] not in _names(refs):
                 weighted = check.get("weight") not in (None, 0)
                 synced_weight = weighted and inst.get("name") in synced
                 inst[key] = [
@@ -1182,23 +1448,24 @@ def derive_host_config(
         if inst.get("state") is None:
             if state is not None:
                 inst["state"] = state
-            elif inst.get("nopreempt"):
+            elif _flag(inst.get("nopreempt")):
                 inst["state"] = "BACKUP"
             else:
                 inst["state"] = "MASTER" if index == 0 else "BACKUP"
         iface = inst.get("interface")
-        if wants_unicast and isinstance(iface, str):
+        if wants_unicast and isinstance(iface, str) and _IFACE_RE.fullmatch(iface):
             # The VIPs as written: their family is the instance's, and the
             # addresses themselves are never this host's or a peer's own.
             written = [
-                str(v.get("address", v) if isinstance(v, dict) else v)
-                for v in inst.get("virtual_ipaddresses") or []
+                v.get("address") if isinstance(v, dict) else v
+                for v in _items(inst.get("virtual_ipaddresses"))
             ]
+            written = [text for text in written if isinstance(text, str)]
             family = 6 if any(":" in text for text in written) else 4
             vips = set()
             for text in written:
                 try:
-                    vips.add(str(ipaddress.ip_address(text.split("/")[0])))
+                    vips.add(str(ipaddress.ip_address(text.split("/")[0].strip())))
                 except ValueError:
                     pass  # reported by normalize()
             if inst.get("unicast_src_ip") is None:
@@ -1226,7 +1493,7 @@ def derive_host_config(
         instances.append(inst)
     data["instances"] = instances
     try:
-        config = normalize(data)
+        config = normalize(data, allow_weak, warnings)
     except KeepalivedConfigError as exc:
         errs.extend(exc.errors)
     if errs:

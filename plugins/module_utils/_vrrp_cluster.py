@@ -18,9 +18,14 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
+    KeepalivedConfigError,
     effective_weight,
     family,
     host_addresses,
+)
+from ansible_collections.halb.cluster.plugins.module_utils._typed import (
+    only_config_errors,
+    show as _show,
 )
 
 _INST = "keepalived_instances"
@@ -44,9 +49,11 @@ def _interfaces_of(inst):
 
 def _host_checks(errs, host, config, facts):
     """Checks that need the host's facts: interfaces and own addresses."""
-    if not facts or "interfaces" not in facts:
+    if not isinstance(facts, dict) or "interfaces" not in facts:
         return
-    present = set(facts.get("interfaces") or [])
+    listed = facts.get("interfaces")
+    listed = listed if isinstance(listed, (list, tuple)) else []
+    present = {name for name in listed if isinstance(name, str)}
     own = {ipaddress.ip_address(a) for a in host_addresses(facts)}
     for inst in config.get("instances", []):
         where = f"{_INST}[{inst['name']}]"
@@ -146,10 +153,63 @@ def _unicast_checks(errs, name, members):
                 )
 
 
+# global_defs settings that must agree across the pair, and why.
+_PAIR_GLOBALS = {
+    "vrrp_strict": (
+        False,
+        "a strict node drops the adverts of a non-strict one that authenticates or uses "
+        "unicast, and both become MASTER",
+    ),
+    "enable_script_security": (
+        False,
+        "with it one node refuses the scripts the other runs, so a tracked check moves "
+        "the VIP on one node only",
+    ),
+}
+
+
+def _global_checks(errs, valid):
+    """global_defs settings that must be equal on every member; router_id unique."""
+    if len(valid) < 2:
+        return
+    for key, (default, why) in _PAIR_GLOBALS.items():
+        values = {}
+        for host, config in valid.items():
+            value = bool(config.get("global_defs", {}).get(key, default))
+            values.setdefault(value, []).append(host)
+        if len(values) > 1:
+            detail = "; ".join(
+                f"{', '.join(hosts)}: {str(value).lower()}" for value, hosts in values.items()
+            )
+            errs.append(
+                f"keepalived_global_defs.{key}: differs between the members of the pair "
+                f"({detail}); {why}: set it the same on all of them"
+            )
+    routers = {}
+    for host, config in valid.items():
+        router_id = config.get("global_defs", {}).get("router_id")
+        if router_id:
+            routers.setdefault(router_id, []).append(host)
+    for router_id, hosts in routers.items():
+        if len(hosts) > 1:
+            errs.append(
+                f"keepalived_global_defs.router_id: {', '.join(hosts)} all have router_id "
+                f"{_show(router_id)}; it names the node in logs and alerts and must be unique "
+                "(keepalived_router_id defaults to the short host name)"
+            )
+
+
+@only_config_errors(KeepalivedConfigError, "keepalived cluster check")
 def cluster_errors(members):
     """Return every problem of the cluster ``members`` (host -> {config, facts})."""
     errs = []
-    configs = {host: (m or {}).get("config") for host, m in members.items()}
+    if not isinstance(members, dict):
+        return [
+            f"keepalived cluster check: expected a mapping of host to config, got {_show(members)}"
+        ]
+    configs = {
+        host: m.get("config") if isinstance(m, dict) else None for host, m in members.items()
+    }
     for host, m in members.items():
         if configs[host] is None:
             errs.append(
@@ -157,8 +217,9 @@ def cluster_errors(members):
                 "the pair is not changed while one member is wrong"
             )
             continue
-        _host_checks(errs, host, configs[host], (m or {}).get("facts"))
+        _host_checks(errs, host, configs[host], m.get("facts"))
     valid = {h: c for h, c in configs.items() if c is not None}
+    _global_checks(errs, valid)
     names = []
     for config in valid.values():
         for inst in config.get("instances", []):

@@ -371,7 +371,7 @@ BAD.update(
         ),
         "track file bad name": (
             lambda d: d.update(track_files=[dict(TF, name="haproxy down")]),
-            "keepalived_track_files[haproxy down].name: 'haproxy down' contains white space",
+            "keepalived_track_files[0].name: 'haproxy down' contains white space",
         ),
         "track file defined twice": (
             lambda d: d.update(track_files=[TF, dict(TF, file="/run/other")]),

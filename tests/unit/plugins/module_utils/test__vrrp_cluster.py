@@ -68,7 +68,7 @@ BAD = {
         "keepalived_instances[VI_1].advert_int: differs between the members of the pair (lb1: 1; lb2: 2)",
     ),
     "different auth": (
-        {"lb2": edit(authentication={"type": "PASS", "password": "other"})},
+        {"lb2": edit(authentication={"type": "PASS", "password": "0ther-pw"})},
         "keepalived_instances[VI_1].authentication: differs between the members of the pair (lb1: one value; lb2: one value)",
     ),
     "duplicate priorities": (
