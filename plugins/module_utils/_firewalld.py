@@ -15,12 +15,18 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.halb.cluster.plugins.module_utils import _typed
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import VRRP_GROUPS
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
-    as_bool,
-    as_choice,
-    as_int,
+    CONTROL_RE,
+    ConfigError,
+    as_ip,
     as_list,
+    as_network,
+    as_path,
+    as_scalar,
+    only_config_errors,
+    show,
     unknown_keys,
 )
 
@@ -35,12 +41,38 @@ _VRRP_KEYS = ("interface", "family", "protocols", "destination", "sources", "ins
 _PORT_KEYS = ("port", "protocol", "sources", "proxies", "addresses")
 
 
+class FirewalldConfigError(ConfigError):
+    """Invalid firewalld_* variables."""
+
+
+# as_int, as_bool and as_choice behind as_scalar: no message repeats a long value.
+def as_int(errs, where, value, lo, hi):
+    return as_scalar(_typed.as_int, errs, where, value, lo, hi)
+
+
+def as_bool(errs, where, value):
+    return as_scalar(_typed.as_bool, errs, where, value)
+
+
+def as_choice(errs, where, value, choices):
+    return as_scalar(_typed.as_choice, errs, where, value, choices)
+
+
+def _keys(errs, where, item, allowed):
+    """unknown_keys, once every key is a short string (a message repeats it)."""
+    odd = [k for k in item if not isinstance(k, str) or len(k) > 64 or CONTROL_RE.search(k)]
+    if odd:
+        errs.append(f"{where}: unknown key {show(odd[0])} (allowed: {', '.join(sorted(allowed))})")
+        return
+    unknown_keys(errs, where, item, allowed)
+
+
 def _zone(errs, var, value):
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not _ZONE_RE.fullmatch(value):
         errs.append(
-            f"{var}: {value!r} is not a firewalld zone name (letters, digits, _ and -, "
+            f"{var}: {show(value)} is not a firewalld zone name (letters, digits, _ and -, "
             "at most 17 characters), or null for the default zone"
         )
         return None
@@ -48,21 +80,13 @@ def _zone(errs, var, value):
 
 
 def _network(errs, where, value):
-    """An address or a network in CIDR notation (host bits clear)."""
-    try:
-        return ipaddress.ip_network(str(value), strict=True)
-    except ValueError:
-        pass
-    try:
-        loose = ipaddress.ip_network(str(value), strict=False)
-    except ValueError:
-        errs.append(
-            f"{where}: {value!r} is not an IP address or network in CIDR notation "
-            "(for example 192.0.2.0/24 or 2001:db8::/64)"
-        )
+    """An address or a network in CIDR notation (host bits clear), canonical;
+    never a zone ID or a control character (they would reach a rich rule)."""
+    if value is None:
+        errs.append(f"{where}: required (an IP address or network in CIDR notation)")
         return None
-    errs.append(f"{where}: {value} has host bits set; did you mean {loose}?")
-    return None
+    text = as_network(errs, where, value)
+    return None if text is None else ipaddress.ip_network(text)
 
 
 def _text(net):
@@ -89,10 +113,13 @@ def _vrrp(errs, values):
         if not isinstance(item, dict):
             errs.append(f"{where}: expected a mapping with interface and destination or sources")
             continue
-        unknown_keys(errs, where, item, _VRRP_KEYS)
+        _keys(errs, where, item, _VRRP_KEYS)
         iface = item.get("interface")
         if not isinstance(iface, str) or not _IFACE_RE.fullmatch(iface):
-            errs.append(f"{where}.interface: {iface!r} is not an interface name (required)")
+            errs.append(
+                f"{where}.interface: {show(iface)} is not an interface name (required); "
+                "allowed: letters, digits and _ . : @ -, at most 15 characters"
+            )
             iface = None
         protocols = []
         for j, proto in enumerate(as_list(errs, f"{where}.protocols", item.get("protocols"))):
@@ -106,12 +133,15 @@ def _vrrp(errs, values):
         sources = _sources(errs, f"{where}.sources", item.get("sources"))
         destination = item.get("destination")
         if destination is not None:
-            try:
-                destination = ipaddress.ip_address(str(destination))
-            except ValueError:
-                errs.append(f"{where}.destination: {destination!r} is not an IP address")
-                destination = None
+            probe = []
+            destination = as_ip(probe, f"{where}.destination", destination)
+            if destination is None:
+                errs.append(
+                    f"{where}.destination: {show(item.get('destination'))} is not an IP address"
+                    + (" (" + probe[0].split(": ", 1)[1] + ")" if "control" in str(probe) else "")
+                )
             else:
+                destination = ipaddress.ip_address(destination)
                 if not destination.is_multicast:
                     errs.append(
                         f"{where}.destination: {destination} is not a multicast address "
@@ -164,7 +194,7 @@ def _ports(errs, values):
         if not isinstance(item, dict):
             errs.append(f"{where}: expected a port number or a mapping with port")
             continue
-        unknown_keys(errs, where, item, _PORT_KEYS)
+        _keys(errs, where, item, _PORT_KEYS)
         if item.get("port") is None:
             errs.append(f"{where}.port: required (1-65535)")
         port = as_int(errs, f"{where}.port", item.get("port"), 1, 65535)
@@ -187,7 +217,10 @@ def _services(errs, values):
     found = []
     for i, name in enumerate(as_list(errs, var, values.get(var))):
         if not isinstance(name, str) or not _SERVICE_RE.fullmatch(name):
-            errs.append(f"{var}[{i}]: {name!r} is not a firewalld service name (e.g. ssh)")
+            errs.append(
+                f"{var}[{i}]: {show(name)} is not a firewalld service name (e.g. ssh: letters, "
+                "digits and _ . + -, at most 64 characters)"
+            )
         elif name not in found:
             found.append(name)
     return found
@@ -196,6 +229,8 @@ def _services(errs, values):
 def normalize(values):
     """``(clean values, errors)`` for a mapping of firewalld_* variables."""
     errs = []
+    if not isinstance(values, dict):
+        return {}, ["firewalld: expected a mapping of firewalld_* variables"]
     clean = {
         "zone": _zone(errs, "firewalld_zone", values.get("firewalld_zone")),
         "vrrp_zone": _zone(errs, "firewalld_vrrp_zone", values.get("firewalld_vrrp_zone")),
@@ -215,18 +250,35 @@ def normalize(values):
             errs.append("firewalld_state: required (allowed: started, stopped)")
         else:
             as_choice(errs, "firewalld_state", values["firewalld_state"], ("started", "stopped"))
+    if "firewalld_state_file" in values:
+        if values["firewalld_state_file"] in (None, ""):
+            errs.append("firewalld_state_file: required (an absolute path)")
+        clean["state_file"] = as_path(
+            errs, "firewalld_state_file", values["firewalld_state_file"], "file path"
+        )
     return clean, errs
 
 
+@only_config_errors(FirewalldConfigError, "firewalld")
+def _normalize(values):
+    return normalize(values)
+
+
 def errors(values):
-    """Every problem of the role's variables, each message naming its variable."""
-    return normalize(values)[1]
+    """Every problem of the role's variables, each message naming its variable;
+    never raises, whatever the values."""
+    try:
+        return _normalize(values)[1]
+    except FirewalldConfigError as exc:
+        return exc.errors
 
 
 def zone_errors(values, zones):
     """The zones the variables name that the host does not have. ``zones`` is
     the host's report (see :func:`parse_zone_report`)."""
     errs = []
+    if not isinstance(values, dict) or not isinstance(zones, dict):
+        return errs
     known = zones.get("zones") or []
     for var in ("firewalld_zone", "firewalld_vrrp_zone"):
         zone = values.get(var)
@@ -261,6 +313,7 @@ def _family_name(version):
     return f"ipv{version}"
 
 
+@only_config_errors(FirewalldConfigError, "firewalld")
 def rules(values, zones):
     """The zone entries the variables stand for, sorted and without repeats::
 
@@ -272,9 +325,9 @@ def rules(values, zones):
     zone); VRRP goes to ``firewalld_vrrp_zone``, else to the zone the VRRP
     interface is bound to, else to the same zone as the ports.
     """
-    clean, errs = normalize(values)
+    clean, errs = _normalize(values)
     if errs:
-        raise ValueError("\n".join(errs))
+        raise FirewalldConfigError(errs)
     main_zone = clean["zone"] or zones.get("default") or "public"
     bound = zones.get("interfaces") or {}
     found = []
