@@ -70,6 +70,14 @@ options:
     description: The haproxy binary used for the check.
     type: str
     default: haproxy
+  allow_weak_secrets:
+    description:
+      - Accept weak passwords of the stats page and of userlists (on the list
+        of common passwords, one repeated character, a run like C(12345678),
+        or shorter than 8 characters) with a warning instead of refusing them.
+      - For labs only. The roles pass C(haproxy_allow_weak_secrets).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - halb.cluster.config_file
 """
@@ -174,6 +182,7 @@ def _argument_spec():
             },
         },
         **file_options("/etc/haproxy/haproxy.cfg", "haproxy_bin", "haproxy"),
+        "allow_weak_secrets": {"type": "bool", "default": False},
     }
 
 
@@ -183,7 +192,7 @@ def main():
     data = strip_none(params["config"])
 
     try:
-        config, warnings = normalize(data)
+        config, warnings = normalize(data, allow_weak_secrets=params["allow_weak_secrets"])
     except HAProxyConfigError as exc:
         module.fail_json(msg="Invalid HAProxy configuration:\n" + str(exc), errors=exc.errors)
     for warning in warnings:
