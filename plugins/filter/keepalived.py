@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
@@ -11,16 +13,18 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     derive_host_config,
     normalize,
     render,
+    script_file_errors,
     vrrp_firewall_rules,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
 from ansible_collections.halb.cluster.plugins.plugin_utils._values import plain as _plain
 
 
-def to_keepalived_conf(config):
-    """Render keepalived.conf text from the structured configuration (checked first)."""
+def to_keepalived_conf(config, allow_weak_secrets=False):
+    """Render keepalived.conf text from the structured configuration (checked
+    first; a weak VRRP password only with ``allow_weak_secrets``)."""
     try:
-        return render(_plain(config))
+        return render(_plain(config), allow_weak_secrets=_plain(allow_weak_secrets))
     except KeepalivedConfigError as exc:
         raise AnsibleFilterError(f"to_keepalived_conf: {exc}") from None
 
@@ -29,17 +33,42 @@ def keepalived_host_config(data, host, members, facts=None, **options):
     """Derive and check one host's configuration.
 
     ``options`` are those of derive_host_config (unicast, priority_base,
-    priority_step, priority, state). Returns ``{"config": <normalized config
-    or None>, "errors": [messages]}`` so that a task can fail with the
-    messages themselves rather than a template error.
+    priority_step, priority, state, notify, track, profile,
+    allow_weak_secrets). Returns ``{"config": <normalized config or None>,
+    "errors": [messages], "warnings": [messages]}`` so that a task can fail
+    with the messages themselves rather than a template error, and another
+    show the warnings.
     """
+    warnings = []
+    options = _plain(options)
+    if not isinstance(options, dict):
+        options = {}
+    known = set(inspect.signature(derive_host_config).parameters) - {
+        "data",
+        "host",
+        "members",
+        "facts",
+        "warnings",
+    }
+    unknown = sorted(str(key) for key in options if key not in known)
+    if unknown:
+        return {
+            "config": None,
+            "errors": [f"{host}: keepalived_host_config: unknown option(s) {', '.join(unknown)}"],
+            "warnings": [],
+        }
     try:
         config = derive_host_config(
-            _plain(data), host, list(members or []), facts=_plain(facts), **_plain(options)
+            _plain(data),
+            host,
+            _plain(members) if members is not None else [],
+            facts=_plain(facts),
+            warnings=warnings,
+            **options,
         )
     except KeepalivedConfigError as exc:
-        return {"config": None, "errors": [f"{host}: {e}" for e in exc.errors]}
-    return {"config": config, "errors": []}
+        return {"config": None, "errors": [f"{host}: {e}" for e in exc.errors], "warnings": []}
+    return {"config": config, "errors": [], "warnings": [f"{host}: {w}" for w in warnings]}
 
 
 def keepalived_cluster_errors(
@@ -77,9 +106,17 @@ def keepalived_vrrp_firewall(config):
     if not config:
         return []
     try:
-        return vrrp_firewall_rules(normalize(_plain(config)))
+        # The rules hold no password: a weak one (refused or warned about
+        # where the configuration is derived) does not matter here.
+        return vrrp_firewall_rules(normalize(_plain(config), allow_weak_secrets=True))
     except KeepalivedConfigError as exc:
         raise AnsibleFilterError(f"keepalived_vrrp_firewall: {exc}") from None
+
+
+def keepalived_script_file_errors(entries):
+    """Problems of keepalived_script_files (each naming its variable): a file
+    name that is one path component, and exactly one of content or src."""
+    return script_file_errors(_plain(entries))
 
 
 class FilterModule:
@@ -91,4 +128,5 @@ class FilterModule:
             "keepalived_host_config": keepalived_host_config,
             "keepalived_cluster_errors": keepalived_cluster_errors,
             "keepalived_vrrp_firewall": keepalived_vrrp_firewall,
+            "keepalived_script_file_errors": keepalived_script_file_errors,
         }

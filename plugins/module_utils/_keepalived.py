@@ -44,6 +44,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_bool as _typed_bool,
     as_choice as _typed_choice,
     as_dict as _as_dict,
+    as_file_name,
     as_int as _typed_int,
     as_ip as _typed_ip,
     as_list as _as_list,
@@ -67,6 +68,7 @@ __all__ = [
     "redact",
     "derive_host_config",
     "warnings",
+    "script_file_errors",
     "vrrp_firewall_rules",
     "VAR_NAMES",
 ]
@@ -1537,3 +1539,35 @@ def vrrp_firewall_rules(config):
         if auth.get("type") == "AH" and "ah" not in entry["protocols"]:
             entry["protocols"].append("ah")
     return [entries[key] for key in sorted(entries)]
+
+
+def script_file_errors(entries, var="keepalived_script_files"):
+    """Problems of the role's keepalived_script_files (programs installed into
+    keepalived_scripts_dir): each a mapping with a file ``name`` (one path
+    component: never ``../``) and exactly one of ``content`` (text) or ``src``
+    (a file on the controller). Never raises."""
+    errs = []
+    seen = set()
+    try:
+        for i, item in enumerate(_as_list(errs, var, entries)):
+            where = _label(var, i, item)
+            if not isinstance(item, dict):
+                errs.append(f"{where}: expected a mapping with name and content or src")
+                continue
+            _unknown_keys(errs, where, item, ("name", "content", "src"))
+            if item.get("name") is None:
+                errs.append(f"{where}.name: required (the file name in keepalived_scripts_dir)")
+            name = as_file_name(errs, f"{where}.name", item.get("name"), "script file name")
+            if name is not None and name in seen:
+                errs.append(f"{where}.name: {name!r} is defined twice")
+            seen.add(name)
+            content, src = item.get("content"), item.get("src")
+            if (content is None) == (src is None):
+                errs.append(f"{where}: give exactly one of content and src")
+            if content is not None and not isinstance(content, str):
+                errs.append(f"{where}.content: {show(content)} is not text")
+            if src is not None:
+                _as_str(errs, f"{where}.src", src, "file on the controller", 4096)
+    except Exception as exc:  # noqa: BLE001 - the backstop of a check that never raises
+        errs.append(f"{var}: could not be read ({type(exc).__name__}); check its types")
+    return errs

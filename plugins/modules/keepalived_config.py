@@ -68,6 +68,16 @@ options:
         the binary check is skipped with a warning.
     type: bool
     default: true
+  allow_weak_secrets:
+    description:
+      - Accept a weak VRRP C(PASS) password (shorter than 8 characters, one character
+        repeated, a run such as C(12345678), or a common one such as C(11111111)) with a
+        warning instead of failing. For a lab only; the keepalived role passes
+        C(keepalived_allow_weak_secrets).
+      - PASS travels in clear text either way; AH, or unicast peers with a firewall that lets
+        VRRP in only from them, is the real protection.
+    type: bool
+    default: false
   check_scripts:
     description:
       - Fail when a program named by a C(vrrp_script) or a notify hook does not
@@ -172,6 +182,7 @@ def _argument_spec():
             },
         },
         "check_scripts": {"type": "bool", "default": True},
+        "allow_weak_secrets": {"type": "bool", "default": False},
         **file_options("/etc/keepalived/keepalived.conf", "keepalived_bin", "keepalived"),
     }
 
@@ -197,10 +208,13 @@ def main():
     params = module.params
     data = strip_none(params["config"])
 
+    warnings = []
     try:
-        config = normalize(data)
+        config = normalize(data, params["allow_weak_secrets"], warnings)
     except KeepalivedConfigError as exc:
         module.fail_json(msg="Invalid keepalived configuration:\n" + str(exc), errors=exc.errors)
+    for line in warnings:
+        module.warn(line)
     text = render(config, normalized=True)
 
     if params["check_scripts"]:
