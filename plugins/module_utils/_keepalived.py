@@ -51,7 +51,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_number as _typed_number,
     as_scalar,
     as_str as _as_str,
-    check_secret,
     entry as _named_entry,
     is_short_scalar,
     label as _label,
@@ -59,6 +58,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     show,
     unknown_keys as _unknown_keys,
     unknown_sections,
+    weak_secret,
 )
 
 __all__ = [
@@ -113,7 +113,7 @@ _MIN_PASS = 8
 _PASS_RE = re.compile(r"^[\x21-\x7e]+$")
 _PASS_ADVICE = (
     "VRRP PASS authentication travels in clear text and keepalived uses only its first "
-    "8 characters, so the real protection is AH (type: AH) or unicast peers with the "
+    "8 characters: the real protection is AH (type: AH) or unicast peers with the "
     "firewall letting VRRP in only from them"
 )
 # keepalived cuts configuration lines at 1,023 bytes: a command line or a
@@ -627,17 +627,18 @@ def _authentication(errs, warns, where, value, version, strict, allow_weak):
         errs.append(f'{where}.password: may not contain white space or " # ! {{ }}')
         password = None
     else:
-        before = len(errs)
-        check_secret(
-            errs,
-            warns,
-            f"{where}.password",
-            password,
-            allow_weak=allow_weak,
-            min_len=_MIN_PASS,
-            advice=_PASS_ADVICE,
-        )
-        if len(errs) > before:
+        reason = weak_secret(password, _MIN_PASS)
+        if reason and allow_weak:
+            warns.append(
+                f"{where}.password: the password {reason}; accepted because "
+                f"keepalived_allow_weak_secrets is true (a lab only). {_PASS_ADVICE}"
+            )
+        elif reason:
+            errs.append(
+                f"{where}.password: the password {reason}; use {_MIN_PASS} random printable "
+                "characters (from Ansible Vault), or set keepalived_allow_weak_secrets (or "
+                f"halb_allow_weak_secrets): true in a lab. {_PASS_ADVICE}"
+            )
             password = None
     if version == 3:
         errs.append(
@@ -773,14 +774,17 @@ def _instances(errs, warns, data, strict, allow_weak=False):
         # Unicast
         src = _as_ip(errs, f"{where}.unicast_src_ip", item.get("unicast_src_ip"), zone=True)
         peers = []
+        refused = 0
         for j, raw in enumerate(
             _as_list(errs, f"{where}.unicast_peers", item.get("unicast_peers"))
         ):
             if raw is None:
                 errs.append(f"{where}.unicast_peers[{j}]: required (null in the list)")
+                refused += 1
                 continue
             peer = _as_ip(errs, f"{where}.unicast_peers[{j}]", raw, zone=True)
             if peer is None:
+                refused += 1
                 continue
             if peer in peers:
                 errs.append(f"{where}.unicast_peers[{j}]: {peer} is listed twice")
@@ -792,7 +796,7 @@ def _instances(errs, warns, data, strict, allow_weak=False):
                 )
                 continue
             peers.append(peer)
-        if src is not None and not peers:
+        if src is not None and not peers and not refused:
             errs.append(f"{where}.unicast_peers: required with unicast_src_ip (the other nodes)")
         for j, peer in enumerate(peers):
             if src is not None and peer.version != src.version:

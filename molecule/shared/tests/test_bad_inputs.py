@@ -1,6 +1,6 @@
 """Bad input is refused with the variable named, and the pair is untouched.
 
-Runs molecule/shared/bad_inputs.yml (29 bad inputs against the converged
+Runs molecule/shared/bad_inputs.yml (32 bad inputs against the converged
 pair); that playbook asserts per case, and keepalived.conf's checksum and
 keepalived's PID before and after. Only in scenarios with HALB_BAD_INPUTS=1.
 """
@@ -33,6 +33,11 @@ def test_bad_inputs_are_refused_and_change_nothing(tmp_path):
     # The secret used in the cases is never printed.
     assert "secret01" not in proc.stdout and "secret02" not in proc.stdout
     assert "123456789" not in proc.stdout
+    assert "11111111" not in proc.stdout
+    # Nothing of the hostile cases reached the hosts.
+    for host in P.HOSTS:
+        assert P.sh(host, "test ! -e /etc/cron.d/halb-evil && echo absent")[1].strip() == "absent"
+        assert "evil" not in P.sh(host, "cat /etc/keepalived/keepalived.conf")[1]
     after = {h: P.sh(h, "sha256sum /etc/keepalived/keepalived.conf")[1] for h in P.HOSTS}
     assert after == before
     assert P.normal_holder() == holder
