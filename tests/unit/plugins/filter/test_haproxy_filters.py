@@ -126,3 +126,35 @@ def test_haproxy_file_errors_accepts_the_three_sources_and_ca_files():
     assert errors == [
         "haproxy_ca_certificates[x]: set exactly one of content (PEM text) or src (a file)"
     ]
+
+
+def test_weak_stats_password_refused_unless_allowed_by_the_switch():
+    data = base()
+    data["listens"][0]["stats"]["auth"][0]["password"] = "123456"
+    result = FILTERS["haproxy_config_check"](data)
+    assert any("stats.auth[admin].password: the password" in e for e in result["errors"])
+    assert "123456" not in "\n".join(result["errors"])
+    for switch in (True, "True", "yes"):
+        result = FILTERS["haproxy_config_check"](data, switch)
+        assert result["errors"] == []
+        assert any("accepted because weak secrets are allowed" in w for w in result["warnings"])
+    assert FILTERS["haproxy_config_check"](data, "false")["errors"]
+    with pytest.raises(AnsibleFilterError, match="password"):
+        FILTERS["to_haproxy_cfg"](data)
+    assert "stats auth admin:123456" in FILTERS["to_haproxy_cfg"](data, True)
+
+
+def test_haproxy_ports_names_the_sources_variable_and_takes_one_string():
+    ports = FILTERS["haproxy_ports"](base(), {8404: "192.0.2.0/24"})
+    assert next(p for p in ports if p["port"] == 8404)["sources"] == ["192.0.2.0/24"]
+    with pytest.raises(
+        AnsibleFilterError, match=r"haproxy_stats_allowed_networks: expected a list, got int"
+    ):
+        FILTERS["haproxy_ports"](base(), {8404: 8}, "haproxy_stats_allowed_networks")
+
+
+@pytest.mark.parametrize("entries", [1.5, "x", [None], [{"name": "a", "valid_days": [1]}]])
+def test_haproxy_file_errors_never_raise(entries):
+    errors = FILTERS["haproxy_file_errors"](entries, "haproxy_certificates")
+    assert errors and all(e.startswith("haproxy_certificates") for e in errors)
+    assert not any("internal error" in e for e in errors)

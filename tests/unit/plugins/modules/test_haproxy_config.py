@@ -131,3 +131,26 @@ def test_backup_of_a_world_readable_file_is_private(env):
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     assert sorted(p.name for p in dest.parent.iterdir()) == sorted(["haproxy.cfg", backup.name])
+
+
+def test_weak_stats_password_is_refused_unless_allowed(env):
+    config = article()
+    config["listens"][0]["stats"]["auth"][0]["password"] = "12345678"
+    result, dest = run(env, config)
+    assert result.get("failed") is True
+    assert "haproxy_listens[stats].stats.auth[admin].password: the password" in result["msg"]
+    assert "12345678" not in str(result)
+    assert not dest.exists()
+    result, dest = run(env, config, allow_weak_secrets=True)
+    assert not result.get("failed"), result
+    assert "accepted because weak secrets are allowed" in str(result.get("warnings"))
+    assert "stats auth admin:12345678" in dest.read_text()
+
+
+def test_injected_line_is_refused_and_nothing_written(env):
+    config = article()
+    config["backends"][0]["servers"][0]["address"] = "fe80::1%x\nlisten evil"
+    result, dest = run(env, config)
+    assert result.get("failed") is True
+    assert "haproxy_backends[shop].servers[web1].address: line breaks" in result["msg"]
+    assert not dest.exists()
