@@ -202,3 +202,29 @@ def test_track_file_in_a_missing_directory_warns_and_is_written(env):
         in text
     )
     assert "    track_file {\n        here\n        gone\n    }" in text
+
+
+def test_a_weak_password_is_refused_unless_allowed_with_a_warning(env):
+    data = config_with_scripts(env["dir"])
+    data["instances"][0]["authentication"]["password"] = "11111111"
+    result, dest = run(env, data)
+    assert result.get("failed") is True
+    assert (
+        "keepalived_instances[VI_1].authentication.password: the password is one character "
+        "repeated" in result["msg"]
+    )
+    assert not dest.exists()
+    result, dest = run(env, data, allow_weak_secrets=True)
+    assert result.get("changed") is True, result
+    assert "auth_pass 11111111" in dest.read_text()
+    assert "accepted because keepalived_allow_weak_secrets" in str(result["warnings"])
+
+
+def test_a_line_break_through_a_zone_id_never_reaches_the_file(env):
+    data = config_with_scripts(env["dir"])
+    data["instances"][0]["unicast_src_ip"] = "192.0.2.11"
+    data["instances"][0]["unicast_peers"] = ["fe80::1%\nvrrp_script evil {"]
+    result, dest = run(env, data)
+    assert result.get("failed") is True
+    assert "keepalived_instances[VI_1].unicast_peers[0]: line breaks" in result["msg"]
+    assert not dest.exists()
