@@ -12,9 +12,11 @@ SETTINGS = settings(
     derandomize=True,
     database=None,
     deadline=None,
-    max_examples=40,
+    max_examples=30,
     suppress_health_check=list(HealthCheck),
 )
+# Values of other types: fewer per node, as there are many more nodes.
+TYPE_SETTINGS = settings(SETTINGS, max_examples=12)
 
 # What starts a new line, closes a quote or a block, starts a comment, expands
 # a variable or a command in one of the grammars we write: keepalived.conf,

@@ -35,6 +35,13 @@ class Model:
     def __init__(self, fixture, base):
         self.fixture = fixture
         self.base = base
+        self._baseline = None
+
+    def baseline(self):
+        """The file rendered from the harmless input (once)."""
+        if self._baseline is None:
+            self._baseline = self.render(self.base)
+        return self._baseline
 
     def render(self, data):
         raise NotImplementedError

@@ -15,6 +15,7 @@ from hypothesis import given, strategies as st
 
 from tests.unit.property.hostile import (
     SETTINGS,
+    TYPE_SETTINGS,
     get,
     hostile_text,
     json_like,
@@ -49,7 +50,7 @@ def test_hostile_string_is_refused_or_harmless(model, path):
 
 @pytest.mark.parametrize(("model", "path"), ALL_NODES)
 def test_any_type_gives_our_error(model, path):
-    @SETTINGS
+    @TYPE_SETTINGS
     @given(json_like)
     def check(value):
         only_our_error(model, model.base, path, value)
