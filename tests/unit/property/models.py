@@ -9,11 +9,20 @@ import re
 import yaml
 
 from ansible_collections.halb.cluster.plugins.module_utils import (
+    _firewalld,
     _haproxy,
     _keepalived,
+    _mail,
+    _rsyslog,
 )
-from tests.unit.property.hostile import get
-from tests.unit.property.shapes import haproxy_words, keepalived_words
+from ansible_collections.halb.cluster.plugins.module_utils._typed import ConfigError
+from tests.unit.property.hostile import get, replaced
+from tests.unit.property.shapes import (
+    haproxy_words,
+    keepalived_words,
+    rainer_words,
+    snail_words,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "..", "plugins", "module_utils")
@@ -55,6 +64,10 @@ class Model:
     def base_value(self, base, path):
         return get(base, path)
 
+    def baseline_for(self, path, value):
+        """The harmless file to compare with when ``value`` was accepted."""
+        return self.baseline()
+
 
 class Keepalived(Model):
     name = "keepalived.conf"
@@ -81,6 +94,128 @@ class HAProxy(Model):
         return _haproxy.VAR_NAMES[path[0]]
 
 
+class RoleValues(Model):
+    """A role whose variables (role_var: value) are checked by ``errors()``
+    before the role writes the file ``render()`` makes from them."""
+
+    def variable(self, path):
+        return path[0]
+
+    def baseline_for(self, path, value):
+        # An empty role variable means "not set" (as null does): compare
+        # with the file for null, which may leave a line or a word out.
+        if len(path) == 1 and isinstance(value, str) and not value.strip():
+            return self.render(replaced(self.base, path, None))
+        return self.baseline()
+
+
+class Rsyslog(RoleValues):
+    name = "rsyslog drop-in + logrotate"
+    split = staticmethod(rainer_words)
+
+    def render(self, data):
+        return _rsyslog.config(data) + "\n" + _rsyslog.logrotate(data)
+
+
+class Mail(RoleValues):
+    """The s-nail resource file (it holds the relay password)."""
+
+    name = "s-nail resource file"
+    split = staticmethod(snail_words)
+
+    def render(self, data):
+        errs = _mail.errors(data, "lb1.example.com")
+        if errs:
+            raise ConfigError(errs)
+        return _mail.mailrc(data, "lb1.example.com")
+
+
+class Firewalld(RoleValues):
+    """Rich rules, ports and services, one per line as firewall-cmd gets them."""
+
+    name = "firewalld rules"
+    multi_word = frozenset()
+
+    def render(self, data):
+        errs = _firewalld.errors(data)
+        if errs:
+            raise ConfigError(errs)
+        return "\n".join(
+            " ".join(f"{key}={entry[key]}" for key in sorted(entry))
+            for entry in _firewalld.rules(data, {"default": "public", "interfaces": {}})
+        )
+
+
+RSYSLOG = {
+    "rsyslog_udp_address": "127.0.0.1",
+    "rsyslog_allow_remote_input": False,
+    "rsyslog_udp_port": 514,
+    "rsyslog_log_dir": "/var/log/haproxy",
+    "rsyslog_log_files": [
+        {"facility": "local6", "severity": "info", "file": "info.log"},
+        {"facility": "local5", "severity": "notice", "file": "notice.log"},
+    ],
+    "rsyslog_file_owner": "root",
+    "rsyslog_file_group": "adm",
+    "rsyslog_file_mode": "0640",
+    "rsyslog_config_path": "/etc/rsyslog.d/49-halb-haproxy.conf",
+    "rsyslog_logrotate_frequency": "daily",
+    "rsyslog_logrotate_size": "100M",
+    "rsyslog_logrotate_rotate": 14,
+    "rsyslog_logrotate_compress": True,
+}
+MAIL = {
+    "mailx_notify_relay_host": "smtp.example.com",
+    "mailx_notify_relay_security": "starttls",
+    "mailx_notify_relay_port": 587,
+    "mailx_notify_relay_allow_plaintext": False,
+    "mailx_notify_relay_user": "alerts@example.com",
+    "mailx_notify_relay_password": "Rl4y-Pw:/76%-x",
+    "mailx_notify_relay_tls_verify": True,
+    "mailx_notify_relay_ca_file": "/etc/ssl/certs/relay-ca.pem",
+    "mailx_notify_from": "lb-alerts@example.com",
+    "mailx_notify_recipients": ["ops@example.com", "oncall@example.com"],
+    "mailx_notify_hostname": "lb1.example.com",
+    "mailx_notify_user": "keepalived_script",
+    "mailx_notify_program_dir": "/usr/local/libexec/halb",
+    "mailx_notify_timeout": 30,
+    "mailx_notify_spool_dir": "/var/spool/halb-notify",
+    "mailx_notify_spool_max": 1000,
+    "mailx_notify_flush_interval": 60,
+    "mailx_notify_send_test": False,
+}
+FIREWALLD = {
+    "firewalld_zone": "public",
+    "firewalld_vrrp_zone": "internal",
+    "firewalld_vrrp": [
+        {
+            "interface": "eth0",
+            "family": 4,
+            "protocols": ["vrrp", "ah"],
+            "destination": None,
+            "sources": ["192.0.2.12"],
+            "instances": ["VI_1"],
+        },
+        {
+            "interface": "eth1",
+            "family": 6,
+            "protocols": ["vrrp"],
+            "destination": "ff02::12",
+            "sources": [],
+            "instances": ["VI_6"],
+        },
+    ],
+    "firewalld_ports": [
+        {"port": 80, "protocol": "tcp", "proxies": ["web"], "addresses": ["*"], "sources": []},
+        {"port": 8404, "protocol": "tcp", "sources": ["192.0.2.0/24", "2001:db8::/64"]},
+    ],
+    "firewalld_services": ["ssh"],
+    "firewalld_prune": True,
+    "firewalld_enabled": True,
+    "firewalld_state": "started",
+}
+
+
 def _fixtures(directory, pattern):
     folder = os.path.join(GOLDEN, directory)
     return sorted(f for f in os.listdir(folder) if re.fullmatch(pattern, f))
@@ -89,4 +224,7 @@ def _fixtures(directory, pattern):
 MODELS = [
     *(Keepalived(f, _load("golden", f)) for f in _fixtures("golden", r".*\.yml")),
     *(HAProxy(f, _load("golden_haproxy", f)) for f in _fixtures("golden_haproxy", r".*\.yml")),
+    Rsyslog("rsyslog", RSYSLOG),
+    Mail("mailx_notify", MAIL),
+    Firewalld("firewalld", FIREWALLD),
 ]

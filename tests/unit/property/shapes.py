@@ -76,6 +76,74 @@ def keepalived_words(line):
     return words, False, quote
 
 
+def rainer_words(line):
+    """RainerScript (and logrotate) lines: strings in double or single quotes
+    with backslash escapes, # outside a string starts a comment."""
+    words, word, quote, escaped, started = [], "", None, False, False
+    for char in line:
+        if escaped:
+            word, escaped = word + char, False
+        elif quote:
+            if char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = None
+            else:
+                word += char
+        elif char in "'\"":
+            quote, started = char, True
+        elif char == "#":
+            if started:
+                words.append(word)
+            return words, True, False
+        elif char.isspace():
+            if started:
+                words.append(word)
+            word, started = "", False
+        else:
+            word, started = word + char, True
+    if started:
+        words.append(word)
+    return words, False, quote is not None or escaped
+
+
+def snail_words(line):
+    """s-nail's resource file: shell-like words (single quotes literal, double
+    quotes and bare text with backslash escapes); # at the start of a word
+    starts a comment."""
+    words, word, quote, escaped, started = [], "", None, False, False
+    for char in line:
+        if escaped:
+            word, escaped, started = word + char, False, True
+        elif quote == "'":
+            if char == "'":
+                quote = None
+            else:
+                word += char
+        elif quote == '"':
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                quote = None
+            else:
+                word += char
+        elif char == "\\":
+            escaped = True
+        elif char in "'\"":
+            quote, started = char, True
+        elif char == "#" and not started:
+            return words, True, False
+        elif char.isspace():
+            if started:
+                words.append(word)
+            word, started = "", False
+        else:
+            word, started = word + char, True
+    if started:
+        words.append(word)
+    return words, False, quote is not None or escaped
+
+
 def keyword(word):
     return word if _KEYWORD_RE.fullmatch(word or "") else "<value>"
 

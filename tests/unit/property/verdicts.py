@@ -52,7 +52,7 @@ def refused_or_same_shape(model, base, path, value):
             f"{model.name} {path_id(path)} = {show(value, 120)}: {type(exc).__name__}: {exc}"
         ) from exc
     reasons = differences(
-        model.baseline(),
+        model.baseline_for(path, value),
         text,
         model.split,
         value_words=model.value_words(path),
