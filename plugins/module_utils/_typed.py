@@ -35,10 +35,11 @@ def is_int(value):
 def as_int(errs, where, value, lo, hi, unit=""):
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+    # At most 30 digits: int() of thousands of digits raises (and is slow).
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,30}", value.strip()):
         value = int(value.strip())
     if not is_int(value):
-        errs.append(f"{where}: {value!r} is not a whole number (allowed: {lo}-{hi}{unit})")
+        errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
         return None
     if not lo <= value <= hi:
         errs.append(f"{where}: {value} is out of range {lo}-{hi}{unit}")
@@ -49,16 +50,16 @@ def as_int(errs, where, value, lo, hi, unit=""):
 def as_number(errs, where, value, lo, hi):
     if value is None:
         return None
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 30:
         try:
             value = float(value) if "." in value else int(value)
         except ValueError:
             pass
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        errs.append(f"{where}: {value!r} is not a number (allowed: {lo}-{hi})")
+        errs.append(f"{where}: {show(value)} is not a number (allowed: {lo}-{hi})")
         return None
-    if not lo <= value <= hi:
-        errs.append(f"{where}: {value} is out of range {lo}-{hi}")
+    if value != value or not lo <= value <= hi:  # NaN compares false to everything
+        errs.append(f"{where}: {show(value)} is out of range {lo}-{hi}")
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -71,7 +72,7 @@ def as_bool(errs, where, value):
     if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
         return value.lower() in _TRUE
     if not isinstance(value, bool):
-        errs.append(f"{where}: {value!r} is not a boolean (allowed: true, false)")
+        errs.append(f"{where}: {show(value)} is not a boolean (allowed: true, false)")
         return None
     return value
 
@@ -88,7 +89,9 @@ def as_choice(errs, where, value, choices, upper=False):
     else:
         text = str(value).upper() if upper else str(value)
     if text not in choices:
-        errs.append(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, choices))})")
+        errs.append(
+            f"{where}: {show(value)} is not allowed (allowed: {', '.join(map(str, choices))})"
+        )
         return None
     return text
 
@@ -113,7 +116,10 @@ def as_dict(errs, where, value):
 
 def did_you_mean(word, candidates):
     """``"; did you mean 'x'?"`` for the closest candidate, or an empty string."""
-    hint = difflib.get_close_matches(str(word), list(candidates), n=1)
+    word = str(word)
+    if len(word) > 64:  # a long word is no typo, and difflib is slow on it
+        return ""
+    hint = difflib.get_close_matches(word, [str(c) for c in candidates], n=1)
     return f"; did you mean {hint[0]!r}?" if hint else ""
 
 
@@ -121,7 +127,7 @@ def unknown_sections(errs, what, data, sections):
     """Report top-level keys of ``data`` outside ``sections`` (named in ``what``)."""
     for key in data:
         if key not in sections:
-            errs.append(f"{what}: unknown section {key!r}{did_you_mean(key, sections)}")
+            errs.append(f"{what}: unknown section {show(key)}{did_you_mean(key, sections)}")
 
 
 def unknown_keys(errs, where, item, allowed, removed=None):
@@ -134,7 +140,7 @@ def unknown_keys(errs, where, item, allowed, removed=None):
             errs.append(f"{where}.{key}: {key} {removed[key]}")
             continue
         errs.append(
-            f"{where}: unknown key {key!r}{did_you_mean(key, allowed)} "
+            f"{where}: unknown key {show(key)}{did_you_mean(key, allowed)} "
             f"(allowed: {', '.join(sorted(allowed))})"
         )
 
@@ -161,7 +167,7 @@ def entry(errs, where, item, allowed, seen, read_name, removed=None):
         errs.append(f"{where}.name: required")
     name = read_name(errs, f"{where}.name", item.get("name"))
     if name is not None and name in seen:
-        errs.append(f"{where}.name: {name!r} is defined twice")
+        errs.append(f"{where}.name: {show(name)} is defined twice")
     seen.add(name)
     return name, True
 
