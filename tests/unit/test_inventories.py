@@ -190,7 +190,7 @@ def test_the_example_inventory_passes_our_checks():
             {"name": "halb_standby", "weight": 0},
         ]
     # The vault was read: the placeholder, not the template, is the password.
-    assert lb1["instances"][0]["authentication"]["password"] == "CHANGEme"
+    assert lb1["instances"][0]["authentication"]["password"] == "Ex4mple-"
 
 
 def test_a_bad_value_in_the_example_inventory_is_reported():
