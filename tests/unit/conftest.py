@@ -24,3 +24,10 @@ def _collection_path():
 
 
 sys.path.insert(0, _collection_path())
+
+# Ansible's own collection loader must find halb.cluster too (filters named by
+# their FQCN in role files templated by the tests): the first configuration
+# wins, so it is made here, before any test module calls init_plugin_loader().
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+
+init_plugin_loader([sys.path[0]])

@@ -144,6 +144,32 @@ def snail_words(line):
     return words, False, quote is not None or escaped
 
 
+def systemd_words(line):
+    """A systemd unit line: shell-like words (quotes, backslash escapes), no
+    comment but at the start of a line; a trailing backslash joins the next
+    line (reported as unbalanced)."""
+    words, comment, unbalanced = snail_words(line.replace("#", "\x00"))
+    return [w.replace("\x00", "#") for w in words], comment, unbalanced
+
+
+def sh_words(line):
+    """A line of sh: shell words; every expansion that runs a command or reads
+    a variable outside single quotes ($(, `, ${, $name) counts as a word of
+    its own, so that one injected into a double-quoted string is seen."""
+    words, comment, unbalanced = snail_words(line)
+    quote, count = None, 0
+    for i, char in enumerate(line):
+        if quote == "'":
+            quote = None if char == "'" else quote
+        elif char == "'" and quote is None:
+            quote = "'"
+        elif char == "#" and quote is None and (i == 0 or line[i - 1].isspace()):
+            break
+        elif char == "`" or (char == "$" and line[i + 1 : i + 2] in ("(", "{")):
+            count += 1
+    return words + ["<expansion>"] * count, comment, unbalanced
+
+
 def keyword(word):
     return word if _KEYWORD_RE.fullmatch(word or "") else "<value>"
 
@@ -176,7 +202,7 @@ def differences(base_text, text, split, value_words=False, base_value=None):
     for i, (b, n) in enumerate(zip(base, new, strict=True)):
         if n[2] != b[2]:
             reasons.append(f"line {i + 1}: a comment starts in it")
-        if n[3]:
+        if n[3] and not b[3]:
             reasons.append(f"line {i + 1}: an unclosed quote or a trailing backslash")
         if n[0] != b[0]:
             own = (
