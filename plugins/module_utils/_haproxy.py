@@ -1582,8 +1582,9 @@ def normalize(data, allow_weak_secrets=False):
     weak = allow_weak_secrets is True
     errs = []
     warns = []
+    names = _names(errs, data.get("names"))
     for key in data:
-        if key not in VAR_NAMES:
+        if key not in VAR_NAMES and key != "names":
             hint = did_you_mean(key, VAR_NAMES) if isinstance(key, str) and len(key) < 64 else ""
             errs.append(f"haproxy configuration: unknown section {show(key)}{hint}")
     ports_seen = {}
@@ -1599,10 +1600,48 @@ def normalize(data, allow_weak_secrets=False):
     if not errs:
         _line_errors(errs, render(config, normalized=True))
     if errs:
-        raise HAProxyConfigError(errs)
+        raise HAProxyConfigError(_rename(errs, names))
     _unused_backend_warnings(warns, config)
     _timeout_warnings(warns, config)
-    return config, warns
+    return config, _rename(warns, names)
+
+
+def _names(errs, value):
+    """``names``: model paths mapped to the role variables they come from
+    (``{"haproxy_global.maxconn": "haproxy_maxconn"}``; ``[*]`` matches any
+    list label), so that a message names the variable the user set."""
+    rules = []
+    data = _as_dict(errs, "haproxy configuration.names", value) or {}
+    for pattern, var in data.items():
+        if not (
+            isinstance(pattern, str)
+            and isinstance(var, str)
+            and 0 < len(pattern) <= 200
+            and _ROLE_VAR_RE.fullmatch(var)
+            and not CONTROL_RE.search(pattern)
+        ):
+            errs.append(
+                f"haproxy configuration.names: {show(pattern)} is not a path and a variable name"
+            )
+            continue
+        regex = re.escape(pattern).replace(r"\[\*\]", r"\[[^\]]*\]")
+        rules.append((re.compile(regex + r"(?=[.:\[ ]|$)"), var))
+    return rules
+
+
+_ROLE_VAR_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+
+
+def _rename(messages, rules):
+    out = []
+    for message in messages:
+        for regex, var in rules:
+            match = regex.match(message)
+            if match:
+                message = f"{var} ({match.group(0)}){message[match.end() :]}"
+                break
+        out.append(message)
+    return out
 
 
 _FILE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")

@@ -55,6 +55,12 @@ options:
         description: Userlists; C(users[].password) is a secret.
         type: list
         elements: dict
+      names:
+        description:
+          - Not a section. Maps paths of the model (C(haproxy_global.maxconn);
+            C([*]) matches any list entry) to the variables they come from
+            (C(haproxy_maxconn)), so that messages name what the user set.
+        type: dict
   dest:
     description: Path of the configuration file.
     type: path
@@ -179,6 +185,7 @@ def _argument_spec():
                     "elements": "dict",
                     "options": {"name": {"type": "raw"}, "users": users},
                 },
+                "names": {"type": "dict"},
             },
         },
         **file_options("/etc/haproxy/haproxy.cfg", "haproxy_bin", "haproxy"),
