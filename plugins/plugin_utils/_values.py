@@ -13,6 +13,14 @@ def plain(value):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    # Scalars too: ansible-core 2.19 hands filters tagged subclasses
+    # (_AnsibleTaggedInt ...), whose type names would reach our messages.
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
     return value
