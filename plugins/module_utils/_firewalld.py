@@ -15,16 +15,17 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.halb.cluster.plugins.module_utils import _typed
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import VRRP_GROUPS
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     CONTROL_RE,
     ConfigError,
+    as_bool,
+    as_choice,
+    as_int,
     as_ip,
     as_list,
     as_network,
     as_path,
-    as_scalar,
     only_config_errors,
     show,
     unknown_keys,
@@ -43,19 +44,6 @@ _PORT_KEYS = ("port", "protocol", "sources", "proxies", "addresses")
 
 class FirewalldConfigError(ConfigError):
     """Invalid firewalld_* variables."""
-
-
-# as_int, as_bool and as_choice behind as_scalar: no message repeats a long value.
-def as_int(errs, where, value, lo, hi):
-    return as_scalar(_typed.as_int, errs, where, value, lo, hi)
-
-
-def as_bool(errs, where, value):
-    return as_scalar(_typed.as_bool, errs, where, value)
-
-
-def as_choice(errs, where, value, choices):
-    return as_scalar(_typed.as_choice, errs, where, value, choices)
 
 
 def _keys(errs, where, item, allowed):

@@ -49,7 +49,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_ip as _typed_ip,
     as_list as _as_list,
     as_number as _typed_number,
-    as_scalar,
     as_str as _as_str,
     entry as _named_entry,
     is_short_scalar,
@@ -137,16 +136,8 @@ class KeepalivedConfigError(ConfigError):
 # --------------------------------------------------------------------------
 
 
-def _as_int(errs, where, value, lo, hi, unit=""):
-    return as_scalar(_typed_int, errs, where, value, lo, hi, unit)
-
-
-def _as_bool(errs, where, value):
-    return as_scalar(_typed_bool, errs, where, value)
-
-
-def _as_choice(errs, where, value, choices, upper=False):
-    return as_scalar(_typed_choice, errs, where, value, choices, upper)
+# The shared readers repeat a value in a message only through show().
+_as_int, _as_bool, _as_choice = _typed_int, _typed_bool, _typed_choice
 
 
 def _as_number(errs, where, value, lo, hi):

@@ -22,9 +22,11 @@ from ansible_collections.halb.cluster.plugins.module_utils import _typed
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     CONTROL_RE,
     ConfigError,
+    as_bool,
+    as_choice,
+    as_int,
     as_list,
     as_path,
-    as_scalar,
     as_str,
     check_secret,
     is_email,
@@ -74,19 +76,6 @@ _CONTAINER_ID_RE = re.compile(r"^[0-9a-f]{12}([0-9a-f]{52})?$")
 
 class MailConfigError(ConfigError):
     """Invalid mailx_notify_* variables (the messages never hold the password)."""
-
-
-# as_int, as_bool and as_choice behind as_scalar: no message repeats a long value.
-def as_int(errs, where, value, lo, hi):
-    return as_scalar(_typed.as_int, errs, where, value, lo, hi)
-
-
-def as_bool(errs, where, value):
-    return as_scalar(_typed.as_bool, errs, where, value)
-
-
-def as_choice(errs, where, value, choices):
-    return as_scalar(_typed.as_choice, errs, where, value, choices)
 
 
 _short = show  # the old name of show()

@@ -27,7 +27,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_ip,
     as_list,
     as_path,
-    as_scalar,
     as_user,
     only_config_errors,
     show,
@@ -47,17 +46,6 @@ _SIZE_RE = re.compile(r"^[0-9]{1,12}[kMG]?$")
 
 class RsyslogConfigError(ConfigError):
     """Invalid rsyslog_* variables."""
-
-
-def _guarded(reader):
-    def read(errs, where, value, *args):
-        return as_scalar(reader, errs, where, value, *args)
-
-    return read
-
-
-# No message repeats a long value or a container (see as_scalar).
-as_bool, as_choice, as_int = _guarded(as_bool), _guarded(as_choice), _guarded(as_int)
 
 
 def _label(index, item):

@@ -634,27 +634,7 @@ def value_errors(spec):
 
 def is_short_scalar(value, max_len=64):
     """A number, or a string of at most ``max_len`` characters without
-    control characters: what as_int, as_bool and as_choice may safely repeat
-    in a message."""
+    control characters: what may be repeated in a message as it is."""
     if isinstance(value, str):
         return len(value) <= max_len and not CONTROL_RE.search(value)
     return isinstance(value, (int, float))
-
-
-def as_scalar(reader, errs, where, value, *args):
-    """``reader(errs, where, value, *args)`` (as_int, as_number, as_bool,
-    as_choice) when ``value`` is None or a short scalar; else a message
-    (with show()) naming what is allowed, so that a container or a long
-    string is never repeated into a message."""
-    if value is None or is_short_scalar(value):
-        return reader(errs, where, value, *args)
-    if reader is as_bool:
-        allowed = "true, false"
-    elif reader is as_choice:
-        allowed = ", ".join(map(str, args[0]))
-    elif len(args) >= 2:
-        allowed = f"a whole number {args[0]}-{args[1]}"
-    else:
-        allowed = "a short scalar"
-    errs.append(f"{where}: {show(value)} is not allowed (allowed: {allowed})")
-    return None

@@ -202,7 +202,10 @@ def test_a_bad_value_in_the_example_inventory_is_reported():
     host_vars["haproxy_stats_port"] = 70000
     errors, _ = check_inventory(inventory)
     text = "\n".join(errors)
-    assert "haproxy_listens[stats].binds[0].port: 70000 is out of range 1-65535" in text
+    assert (
+        "haproxy_stats_port (haproxy_listens[stats].binds[0].port): 70000 is out of range 1-65535"
+        in text
+    )
     assert "lb1, lb2 all have priority 150" in text
 
 
