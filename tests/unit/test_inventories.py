@@ -20,8 +20,7 @@ import yaml
 from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultSecret
-from ansible.plugins.loader import init_plugin_loader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
@@ -37,10 +36,11 @@ from ansible_collections.halb.cluster.plugins.filter.keepalived import (
 from ansible_collections.halb.cluster.plugins.filter.mailx_notify import mailx_notify_errors
 from ansible_collections.halb.cluster.plugins.filter.rsyslog import rsyslog_errors
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
+from tests.unit.templating import trusted
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# Lookups (password, file, env) are plugins: load them as the CLI does.
-init_plugin_loader()
+# Lookups (password, file, env) are plugins: tests/unit/conftest.py loads them
+# as the CLI does.
 ROLES = ("rsyslog", "haproxy", "mailx_notify", "keepalived", "firewalld")
 
 
@@ -49,23 +49,12 @@ def _yaml(path):
         return yaml.safe_load(handle) or {}
 
 
-def _trusted(value):
-    """Template text written here is trusted as a template (ansible-core 2.19)."""
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
-
-
 class _Templar:
     def __init__(self, templar):
         self._templar = templar
 
     def template(self, value):
-        return self._templar.template(_trusted(value))
+        return self._templar.template(trusted(value))
 
 
 def _role_layers():
@@ -78,7 +67,7 @@ def _role_layers():
             if os.path.exists(path):
                 role_vars.update(_yaml(path))
     # Role files are templates to Ansible, as the inventory's are.
-    return _trusted(defaults), _trusted(role_vars)
+    return trusted(defaults), trusted(role_vars)
 
 
 class Inventory:

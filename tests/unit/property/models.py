@@ -16,6 +16,9 @@ from ansible_collections.halb.cluster.plugins.module_utils import (
     _rsyslog,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._typed import ConfigError
+from tests.unit.plugins.filter.test_firewalld_filters import good as firewalld_values
+from tests.unit.plugins.module_utils.test__mail import good as mail_values
+from tests.unit.plugins.module_utils.test__rsyslog import GOOD as RSYSLOG_GOOD
 from tests.unit.property.hostile import get, replaced
 from tests.unit.property.shapes import (
     haproxy_words,
@@ -146,48 +149,17 @@ class Firewalld(RoleValues):
         )
 
 
-RSYSLOG = {
-    "rsyslog_udp_address": "127.0.0.1",
-    "rsyslog_allow_remote_input": False,
-    "rsyslog_udp_port": 514,
-    "rsyslog_log_dir": "/var/log/haproxy",
-    "rsyslog_log_files": [
-        {"facility": "local6", "severity": "info", "file": "info.log"},
-        {"facility": "local5", "severity": "notice", "file": "notice.log"},
-    ],
-    "rsyslog_file_owner": "root",
-    "rsyslog_file_group": "adm",
-    "rsyslog_file_mode": "0640",
-    "rsyslog_config_path": "/etc/rsyslog.d/49-halb-haproxy.conf",
-    "rsyslog_logrotate_frequency": "daily",
-    "rsyslog_logrotate_size": "100M",
-    "rsyslog_logrotate_rotate": 14,
-    "rsyslog_logrotate_compress": True,
-}
-MAIL = {
-    "mailx_notify_relay_host": "smtp.example.com",
-    "mailx_notify_relay_security": "starttls",
-    "mailx_notify_relay_port": 587,
-    "mailx_notify_relay_allow_plaintext": False,
-    "mailx_notify_relay_user": "alerts@example.com",
-    "mailx_notify_relay_password": "Rl4y-Pw:/76%-x",
-    "mailx_notify_relay_tls_verify": True,
-    "mailx_notify_relay_ca_file": "/etc/ssl/certs/relay-ca.pem",
-    "mailx_notify_from": "lb-alerts@example.com",
-    "mailx_notify_recipients": ["ops@example.com", "oncall@example.com"],
-    "mailx_notify_hostname": "lb1.example.com",
-    "mailx_notify_user": "keepalived_script",
-    "mailx_notify_program_dir": "/usr/local/libexec/halb",
-    "mailx_notify_timeout": 30,
-    "mailx_notify_spool_dir": "/var/spool/halb-notify",
-    "mailx_notify_spool_max": 1000,
-    "mailx_notify_flush_interval": 60,
-    "mailx_notify_send_test": False,
-}
-FIREWALLD = {
-    "firewalld_zone": "public",
-    "firewalld_vrrp_zone": "internal",
-    "firewalld_vrrp": [
+# The unit tests' harmless values, with every optional file value set.
+RSYSLOG = {**RSYSLOG_GOOD, "rsyslog_logrotate_size": "100M"}
+MAIL = mail_values(
+    mailx_notify_relay_port=587,
+    mailx_notify_relay_ca_file="/etc/ssl/certs/relay-ca.pem",
+    mailx_notify_hostname="lb1.example.com",
+)
+FIREWALLD = firewalld_values(
+    firewalld_zone="public",
+    firewalld_vrrp_zone="internal",
+    firewalld_vrrp=[
         {
             "interface": "eth0",
             "family": 4,
@@ -205,15 +177,7 @@ FIREWALLD = {
             "instances": ["VI_6"],
         },
     ],
-    "firewalld_ports": [
-        {"port": 80, "protocol": "tcp", "proxies": ["web"], "addresses": ["*"], "sources": []},
-        {"port": 8404, "protocol": "tcp", "sources": ["192.0.2.0/24", "2001:db8::/64"]},
-    ],
-    "firewalld_services": ["ssh"],
-    "firewalld_prune": True,
-    "firewalld_enabled": True,
-    "firewalld_state": "started",
-}
+)
 
 
 def _fixtures(directory, pattern):

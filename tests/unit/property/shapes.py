@@ -9,90 +9,28 @@ import re
 _KEYWORD_RE = re.compile(r"[a-z][a-z0-9_.-]*")
 
 
-def haproxy_words(line):
-    """HAProxy's parse_line(): white space separates words; outside quotes a
-    backslash escapes the next character and # starts a comment; inside double
-    quotes a backslash escapes; inside single quotes nothing is special but the
-    closing quote. Returns (words, comment, unbalanced)."""
+def _words(line, quotes, escape_in, escape_outside, comments, mid_word):
+    """Split ``line`` into words as a daemon does. ``quotes``: the quote
+    characters; ``escape_in``: the quotes inside which a backslash escapes;
+    ``escape_outside``: whether it escapes outside quotes; ``comments``: the
+    characters that start a comment outside quotes, anywhere (``mid_word``)
+    or at the start of a word only. Returns (words, comment, unbalanced)."""
     words, word, quote, escaped, started = [], "", None, False, False
     for char in line:
         if escaped:
             word, escaped, started = word + char, False, True
-        elif quote == "'":
-            if char == "'":
-                quote = None
-            else:
-                word += char
-        elif quote == '"':
-            if char == "\\":
-                escaped = True
-            elif char == '"':
-                quote = None
-            else:
-                word += char
-        elif char == "\\":
-            escaped = True
-        elif char in "'\"":
-            quote, started = char, True
-        elif char == "#":
-            if started:
-                words.append(word)
-            return words, True, False
-        elif char.isspace():
-            if started:
-                words.append(word)
-            word, started = "", False
-        else:
-            word, started = word + char, True
-    if started:
-        words.append(word)
-    return words, False, quote is not None or escaped
-
-
-def keepalived_words(line):
-    """keepalived's read_line()/alloc_strvec(): white space separates words,
-    double quotes group them, # or ! outside quotes starts a comment."""
-    words, word, quote, started = [], "", False, False
-    for char in line:
-        if quote:
-            if char == '"':
-                quote = False
-            else:
-                word += char
-        elif char == '"':
-            quote, started = True, True
-        elif char in "#!":
-            if started:
-                words.append(word)
-            return words, True, False
-        elif char.isspace():
-            if started:
-                words.append(word)
-            word, started = "", False
-        else:
-            word, started = word + char, True
-    if started:
-        words.append(word)
-    return words, False, quote
-
-
-def rainer_words(line):
-    """RainerScript (and logrotate) lines: strings in double or single quotes
-    with backslash escapes, # outside a string starts a comment."""
-    words, word, quote, escaped, started = [], "", None, False, False
-    for char in line:
-        if escaped:
-            word, escaped = word + char, False
         elif quote:
-            if char == "\\":
+            if char == "\\" and quote in escape_in:
                 escaped = True
             elif char == quote:
                 quote = None
             else:
                 word += char
-        elif char in "'\"":
+        elif char == "\\" and escape_outside:
+            escaped = True
+        elif char in quotes:
             quote, started = char, True
-        elif char == "#":
+        elif char in comments and (mid_word or not started):
             if started:
                 words.append(word)
             return words, True, False
@@ -105,43 +43,32 @@ def rainer_words(line):
     if started:
         words.append(word)
     return words, False, quote is not None or escaped
+
+
+def haproxy_words(line):
+    """HAProxy's parse_line(): outside quotes a backslash escapes the next
+    character and # starts a comment; inside double quotes a backslash
+    escapes; inside single quotes nothing is special but the closing quote."""
+    return _words(line, "'\"", '"', True, "#", True)
+
+
+def keepalived_words(line):
+    """keepalived's read_line()/alloc_strvec(): double quotes group words,
+    # or ! outside quotes starts a comment."""
+    return _words(line, '"', "", False, "#!", True)
+
+
+def rainer_words(line):
+    """RainerScript (and logrotate) lines: strings in double or single quotes
+    with backslash escapes, # outside a string starts a comment."""
+    return _words(line, "'\"", "'\"", False, "#", True)
 
 
 def snail_words(line):
     """s-nail's resource file: shell-like words (single quotes literal, double
     quotes and bare text with backslash escapes); # at the start of a word
     starts a comment."""
-    words, word, quote, escaped, started = [], "", None, False, False
-    for char in line:
-        if escaped:
-            word, escaped, started = word + char, False, True
-        elif quote == "'":
-            if char == "'":
-                quote = None
-            else:
-                word += char
-        elif quote == '"':
-            if char == "\\":
-                escaped = True
-            elif char == '"':
-                quote = None
-            else:
-                word += char
-        elif char == "\\":
-            escaped = True
-        elif char in "'\"":
-            quote, started = char, True
-        elif char == "#" and not started:
-            return words, True, False
-        elif char.isspace():
-            if started:
-                words.append(word)
-            word, started = "", False
-        else:
-            word, started = word + char, True
-    if started:
-        words.append(word)
-    return words, False, quote is not None or escaped
+    return _words(line, "'\"", '"', True, "#", False)
 
 
 def systemd_words(line):

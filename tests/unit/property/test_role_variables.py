@@ -29,6 +29,7 @@ from tests.unit.property.shapes import (
     systemd_words,
 )
 from tests.unit.property.verdicts import TALLY, _message_problems
+from tests.unit.templating import trusted
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 # Templating is slow (about 0.2 s a value): fewer values, and the first
@@ -43,16 +44,6 @@ def _yaml(path):
         return {}
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle) or {}
-
-
-def _trusted(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return {k: _trusted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
 
 
 FACTS = {
@@ -116,7 +107,7 @@ class Role:
         self._base = None
 
     def templar(self, changes=None):
-        merged = {**_trusted(self.defaults), **EXTRA, **_trusted(self.vars), **(changes or {})}
+        merged = {**trusted(self.defaults), **EXTRA, **trusted(self.vars), **(changes or {})}
         return Templar(loader=DataLoader(), variables=merged)
 
     def errors(self, templar):
