@@ -22,7 +22,7 @@ MULTICAST6 = 'rule family="ipv6" destination address="ff02::12" protocol value="
 STATS_RULE = (
     'rule family="ipv4" source address="172.30.75.8/29" port port="8404" protocol="tcp" accept'
 )
-BAD_INPUT_CASES = 12
+BAD_INPUT_CASES = 13
 
 
 def rich_rules(pair, host, permanent=False):
@@ -204,6 +204,8 @@ def test_offline_when_stopped_used_alone_and_pruned_by_the_next_run(pair):
 
 
 def test_bad_inputs_are_refused_and_nothing_changes(pair, tmp_path):
-    cases = halb_common.bad_inputs(HERE / "bad_inputs.yml", pair.HOSTS, 12, log_dir=tmp_path)
+    cases = halb_common.bad_inputs(
+        HERE / "bad_inputs.yml", pair.HOSTS, BAD_INPUT_CASES, log_dir=tmp_path
+    )
     assert len(cases) == BAD_INPUT_CASES
     assert pair.settled_holder(expect=pair.HOSTS[0]) == pair.HOSTS[0]
