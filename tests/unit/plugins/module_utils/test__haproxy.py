@@ -546,7 +546,9 @@ WARN = {
         "haproxy_backends[shop].servers[web1].cookie: has no effect without cookie on the backend",
     ),
     "clear-text userlist password": (
-        set_at(("userlists",), [{"name": "ops", "users": [{"name": "a", "password": "pw-123-Xk9q"}]}]),
+        set_at(
+            ("userlists",), [{"name": "ops", "users": [{"name": "a", "password": "pw-123-Xk9q"}]}]
+        ),
         "haproxy_userlists[ops].users[a].password: not a crypt hash",
     ),
     "missing timeouts": (
