@@ -282,58 +282,8 @@ class HAProxyConfigError(ConfigError):
 # --------------------------------------------------------------------------
 
 
-def _as_int(errs, where, value, lo, hi, unit=""):
-    """A whole number in lo..hi (a string of digits too)."""
-    if value is None:
-        return None
-    if isinstance(value, str) and not re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
-        errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
-        return None
-    if is_int(value) and abs(value) > 10**18:
-        errs.append(f"{where}: {show(value)} is out of range {lo}-{hi}{unit}")
-        return None
-    if not (is_int(value) or isinstance(value, str)):
-        errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
-        return None
-    return as_int(errs, where, value, lo, hi, unit)
-
-
-def _as_bool(errs, where, value):
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in (
-        "true",
-        "yes",
-        "on",
-        "1",
-        "false",
-        "no",
-        "off",
-        "0",
-    ):
-        return as_bool(errs, where, value)
-    errs.append(f"{where}: {show(value)} is not a boolean (allowed: true, false)")
-    return None
-
-
-def _as_choice(errs, where, value, choices, upper=False):
-    """One of ``choices`` (strings, or whole numbers)."""
-    if value is None:
-        return None
-    if is_int(choices[0]):
-        number = _as_int(errs, where, value, min(choices), max(choices))
-        if number is None:
-            return None
-        if number not in choices:
-            errs.append(
-                f"{where}: {show(value)} is not allowed (allowed: {', '.join(map(str, choices))})"
-            )
-            return None
-        return number
-    if not (isinstance(value, str) or is_int(value)) or len(str(value)) > 64:
-        errs.append(f"{where}: {show(value)} is not allowed (allowed: {', '.join(choices)})")
-        return None
-    return as_choice(errs, where, value, choices, upper)
+# The shared readers refuse containers and repeat a value only through show().
+_as_int, _as_bool, _as_choice = as_int, as_bool, as_choice
 
 
 def _as_word(errs, where, value, pattern=None, what="name", max_len=255):

@@ -1284,6 +1284,7 @@ def _listed(names):
     return show(names)
 
 
+@only_config_errors(KeepalivedConfigError, "keepalived host configuration")
 def derive_host_config(
     data,
     host,
@@ -1320,41 +1321,6 @@ def derive_host_config(
     explicitly always win. ``allow_weak_secrets`` and ``warnings`` are
     those of normalize().
     """
-    return _derive_host_config(
-        data,
-        host,
-        members,
-        facts,
-        unicast,
-        priority_base,
-        priority_step,
-        priority,
-        state,
-        notify,
-        track,
-        profile,
-        allow_weak_secrets,
-        warnings,
-    )
-
-
-@only_config_errors(KeepalivedConfigError, "keepalived host configuration")
-def _derive_host_config(
-    data,
-    host,
-    members,
-    facts,
-    unicast,
-    priority_base,
-    priority_step,
-    priority,
-    state,
-    notify,
-    track,
-    profile,
-    allow_weak_secrets,
-    warnings,
-):
     errs = []
     profile = _as_choice(errs, "keepalived_profile", profile or "default", tuple(PROFILES))
     profile_keys = PROFILES.get(profile, {})

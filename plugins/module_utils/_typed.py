@@ -42,7 +42,7 @@ def as_int(errs, where, value, lo, hi, unit=""):
         errs.append(f"{where}: {show(value)} is not a whole number (allowed: {lo}-{hi}{unit})")
         return None
     if not lo <= value <= hi:
-        errs.append(f"{where}: {value} is out of range {lo}-{hi}{unit}")
+        errs.append(f"{where}: {show(value)} is out of range {lo}-{hi}{unit}")
         return None
     return value
 
