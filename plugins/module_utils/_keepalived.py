@@ -51,7 +51,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_number as _typed_number,
     as_str as _as_str,
     entry as _named_entry,
-    is_short_scalar,
     label as _label,
     only_config_errors,
     show,
@@ -140,11 +139,7 @@ class KeepalivedConfigError(ConfigError):
 _as_int, _as_bool, _as_choice = _typed_int, _typed_bool, _typed_choice
 
 
-def _as_number(errs, where, value, lo, hi):
-    if value is None or is_short_scalar(value):
-        return _typed_number(errs, where, value, lo, hi)
-    errs.append(f"{where}: {show(value)} is not a number (allowed: {lo}-{hi})")
-    return None
+_as_number = _typed_number
 
 
 def _as_token(errs, where, value, pattern=None, what="name"):

@@ -625,16 +625,3 @@ def value_errors(spec):
         else:
             reader(errs, var, value)
     return errs
-
-
-# --------------------------------------------------------------------------
-# Short scalars (appended for the mailx_notify, rsyslog and firewalld models)
-# --------------------------------------------------------------------------
-
-
-def is_short_scalar(value, max_len=64):
-    """A number, or a string of at most ``max_len`` characters without
-    control characters: what may be repeated in a message as it is."""
-    if isinstance(value, str):
-        return len(value) <= max_len and not CONTROL_RE.search(value)
-    return isinstance(value, (int, float))
