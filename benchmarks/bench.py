@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: measure the lab and record the figures.
 
-    bench.py run [--fresh] [--repetitions N] [--only SUITE ...]
+    bench.py run [--fresh] [--repetitions N] [--partition-repetitions N] [--only SUITE ...]
     bench.py report [RESULTS.json]
 
 `run` needs the lab (`make lab`; `make bench` builds a fresh one and passes
@@ -25,7 +25,15 @@ from halb_bench import report, suites  # noqa: E402
 from halb_bench.lab import Lab  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
-SUITES = ("deploy", "failover-default", "reloads", "throughput", "scale", "failover-fast")
+SUITES = (
+    "deploy",
+    "failover-default",
+    "rolling-restart",
+    "reloads",
+    "throughput",
+    "scale",
+    "failover-fast",
+)
 
 
 def _now():
@@ -47,6 +55,7 @@ def run(args):
     wanted = args.only or list(SUITES)
     started = time.monotonic()
     profile = "default"
+    deployed = None  # the profile this run deployed (a fresh or reused lab may run anything)
     try:
         for name in SUITES:
             if name not in wanted:
@@ -58,6 +67,7 @@ def run(args):
                 results["deploy"] = suites.deploy(
                     lab, fresh=args.fresh, repetitions=args.deploy_repetitions
                 )
+                deployed = "default"
             elif name.startswith("failover-"):
                 # Deploy the suite's profile first, also the default one (a
                 # reused lab may run anything).
@@ -65,10 +75,22 @@ def run(args):
                 results.setdefault("profile_switch", {})[wanted_profile] = suites.set_profile(
                     lab, wanted_profile
                 )
-                profile = wanted_profile
+                profile = deployed = wanted_profile
                 results.setdefault("failover", {})[wanted_profile] = suites.failover(
-                    lab, wanted_profile, repetitions=args.repetitions
+                    lab,
+                    wanted_profile,
+                    repetitions=args.repetitions,
+                    fault_repetitions={"partition": args.partition_repetitions},
                 )
+            elif name == "rolling-restart":
+                switched = None
+                if deployed != "default":
+                    switched = suites.set_profile(lab, "default")
+                    profile = deployed = "default"
+                results["rolling_restart"] = suites.rolling_restart(
+                    lab, repetitions=args.repetitions
+                )
+                results["rolling_restart"]["deployed_first"] = switched
             elif name == "reloads":
                 results["reloads"] = suites.reloads(lab)
             elif name == "throughput":
@@ -104,6 +126,12 @@ def main(argv=None):
         "--repetitions", type=int, default=5, help="repetitions of each measurement (default 5)"
     )
     p_run.add_argument(
+        "--partition-repetitions",
+        type=int,
+        default=3,
+        help="runs of the partition fault, 15 s and 60 s of give-back (default 3)",
+    )
+    p_run.add_argument(
         "--deploy-repetitions", type=int, default=3, help="idempotent site.yml runs (default 3)"
     )
     p_run.add_argument("--only", nargs="+", choices=SUITES, help="these suites only")
@@ -113,8 +141,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.command == "run":
-        if args.repetitions < 1:
-            parser.error("--repetitions must be at least 1")
+        if args.repetitions < 1 or args.partition_repetitions < 1:
+            parser.error("--repetitions and --partition-repetitions must be at least 1")
         return run(args)
     path = pathlib.Path(args.results) if args.results else max(RESULTS.glob("*.json"), default=None)
     if path is None:

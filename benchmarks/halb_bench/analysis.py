@@ -50,6 +50,50 @@ def answers_again(requests, fault_at):
     return 0.0
 
 
+def dead_stretch(requests, since, until):
+    """The longest stretch of time without a successful request between
+    ``since`` (the undoing of a fault) and ``until`` (the end of the watch).
+
+    Stretches run from ``since`` to the first request, sent after it, that
+    succeeded, between two successive successful requests, and from the last
+    one to ``until``; times are when requests were sent. With a request every
+    10 ms that all succeed, the longest stretch is about 0.01 s. Returns
+    ``{"seconds", "start", "end", "answered"}``: ``end`` is None when nothing
+    answered after the stretch began (it lasts to ``until``, a lower bound),
+    ``answered`` whether any request sent after ``since`` succeeded.
+    """
+    ok = sorted(r[0] for r in requests if r[1] and since <= r[0] <= until)
+    points = [since, *ok]
+    best = {"seconds": 0.0, "start": since, "end": since}
+    for a, b in zip(points, points[1:], strict=False):
+        if b - a > best["seconds"]:
+            best = {"seconds": b - a, "start": a, "end": b}
+    if until - points[-1] > best["seconds"]:
+        best = {"seconds": until - points[-1], "start": points[-1], "end": None}
+    best["seconds"] = round(best["seconds"], 3)
+    best["answered"] = bool(ok)
+    return best
+
+
+def quiet(requests, now, quiet_s, timeout):
+    """Whether the client has had ``quiet_s`` seconds of answers only, up to
+    the requests it may still be waiting for: every request sent from
+    ``now - timeout - quiet_s`` on that has finished succeeded, and at least
+    one did (records appear when a request finishes, at most ``timeout``
+    after it was sent)."""
+    recent = [r for r in requests if r[0] >= now - timeout - quiet_s]
+    return bool(recent) and all(r[1] for r in recent)
+
+
+def giveback_over(requests, now, undone_at, minimum, quiet_s, timeout, limit):
+    """Whether the watch of a give-back may end at ``now``: at least
+    ``minimum`` seconds after the undoing and quiet (above), or ``limit``
+    seconds after the undoing whatever the client sees."""
+    if now - undone_at >= limit:
+        return True
+    return now - undone_at >= minimum and quiet(requests, now, quiet_s, timeout)
+
+
 # --- who holds the VIP ------------------------------------------------------
 
 _EVENT = re.compile(

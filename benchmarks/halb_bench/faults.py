@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import time
 
-# A table of its own in the node's network namespace, at a priority before
-# firewalld's: everything in and out of eth0 is dropped, ARP included (a cut
-# cable). The interface stays up, so keepalived sees no link change: the
-# backup finds out by missing adverts, as with a real cut.
+# A partition of the node (TESTING.md): tables of their own in the node's
+# network namespace, at a priority before firewalld's, drop everything in and
+# out of every interface but lo, ARP included. Every interface, not eth0: a
+# keepalived with use_vmac sends and answers on a macvlan on top of eth0,
+# which `iifname "eth0"` does not match. The interfaces stay up, so keepalived
+# sees no link change: the backup finds out by missing adverts, as with a
+# real partition.
 _CUT = """
 table inet halb_bench_cut {
-    chain input { type filter hook input priority -400; policy accept; iifname "eth0" drop; }
-    chain output { type filter hook output priority -400; policy accept; oifname "eth0" drop; }
+    chain input { type filter hook input priority -400; policy accept; iifname != "lo" drop; }
+    chain output { type filter hook output priority -400; policy accept; oifname != "lo" drop; }
 }
 table arp halb_bench_cut {
-    chain input { type filter hook input priority -400; policy drop; }
-    chain output { type filter hook output priority -400; policy drop; }
+    chain input { type filter hook input priority -400; policy accept; iifname != "lo" drop; }
+    chain output { type filter hook output priority -400; policy accept; oifname != "lo" drop; }
 }
 """
 _UNCUT = "nft delete table inet halb_bench_cut; nft delete table arp halb_bench_cut"
@@ -25,11 +28,17 @@ _UNCUT = "nft delete table inet halb_bench_cut; nft delete table arp halb_bench_
 
 class Fault:
     """``unreachable``: the node cannot be reached while the fault lasts (its
-    VIP, still on its interface, does not count as held then)."""
+    VIP, still on its interface, does not count as held then). ``lasts``:
+    seconds from the fault to its undoing (None: the profile's window);
+    ``giveback``: seconds the client goes on after the undoing at least (the
+    give-back is watched until the pair has settled and the VIP has answered
+    for a while in any case)."""
 
     name = ""
     description = ""
     unreachable = False
+    lasts = None
+    giveback = 0.0
 
     def __init__(self, lab):
         self.lab = lab
@@ -102,10 +111,17 @@ class MasterPaused(Fault):
         self.lab.container(node).unpause()
 
 
-class NetworkCut(Fault):
-    name = "network_cut"
-    description = "master's network cut (nftables drops all of eth0, ARP included)"
+class Partition(Fault):
+    """The issue-16 partition: 15 s, then 60 s of give-back (the clients'
+    stale ARP entries, the returning master's DOWN servers)."""
+
+    name = "partition"
+    description = (
+        "partition of the master for 15 s (nftables drops every interface but lo, ARP included)"
+    )
     unreachable = True
+    lasts = 15.0
+    giveback = 60.0
 
     def inject(self, node):
         at = time.time()
@@ -123,7 +139,7 @@ FAULTS = {
         HAProxyKilled,
         KeepalivedKilled,
         MasterPaused,
-        NetworkCut,
+        Partition,
         Switchover,
     )
 }

@@ -13,11 +13,14 @@ DOC = ROOT / "docs" / "performance.md"
 DOC_IMAGE = ROOT / "docs" / "images" / "performance.png"
 NOTES = ROOT / "benchmarks" / "notes.md"
 
+# network_cut (eth0 only, 8 s or 5 s) is in results files from before issue
+# 16 only: the partition replaced it.
 FAULT_ORDER = (
     "haproxy_stopped",
     "haproxy_killed",
     "keepalived_killed",
     "master_paused",
+    "partition",
     "network_cut",
     "switchover",
 )
@@ -26,7 +29,8 @@ LABELS = {
     "haproxy_killed": "HAProxy killed",
     "keepalived_killed": "keepalived killed",
     "master_paused": "node loss (paused)",
-    "network_cut": "network cut",
+    "partition": "partition (15 s)",
+    "network_cut": "network cut (eth0)",
     "switchover": "planned switchover",
 }
 
@@ -35,8 +39,20 @@ LABELS = {
 TARGETS = (
     ("Node loss: VIP answers again", "fast", ("master_paused", "answers_again_s"), 0.4),
     ("Node loss: VIP answers again", "default", ("master_paused", "answers_again_s"), 3.7),
-    ("Network cut: VIP answers again", "fast", ("network_cut", "answers_again_s"), 0.4),
-    ("Network cut: VIP answers again", "default", ("network_cut", "answers_again_s"), 3.7),
+    ("Partition: VIP answers again", "fast", ("partition", "answers_again_s"), 0.4),
+    ("Partition: VIP answers again", "default", ("partition", "answers_again_s"), 3.7),
+    (
+        "Partition healed: longest stretch without an answer",
+        "fast",
+        ("partition", "dead_after_undo_s"),
+        1.0,
+    ),
+    (
+        "Partition healed: longest stretch without an answer",
+        "default",
+        ("partition", "dead_after_undo_s"),
+        4.0,
+    ),
     ("HAProxy stopped: VIP answers again", "fast", ("haproxy_stopped", "answers_again_s"), 0.5),
     ("HAProxy stopped: VIP answers again", "default", ("haproxy_stopped", "answers_again_s"), 1.5),
     ("HAProxy killed: VIP answers again", "fast", ("haproxy_killed", "answers_again_s"), 0.5),
@@ -96,6 +112,60 @@ def verdict(median, worst, limit):
     return f"missed by {median - limit:.2f} s (median)"
 
 
+def _range(values):
+    """'a-b' of some counts, or 'a' when they are all equal."""
+    lo, hi = min(values), max(values)
+    return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+def giveback_row(profile, data):
+    """The target 'no request fails during any give-back' for one profile:
+    the faults whose give-back lost requests, and in how many runs."""
+    faults = data.get("faults", {})
+    runs = failing = 0
+    missed = []
+    for fault in FAULT_ORDER:
+        entry = faults.get(fault)
+        if not entry:
+            continue
+        counts = [r.get("failed_giveback", 0) for r in entry["runs"]]
+        bad = sum(1 for c in counts if c)
+        runs += len(counts)
+        failing += bad
+        if bad:
+            missed.append(f"{LABELS[fault]} {_range(counts)} ({bad} of {len(counts)} runs)")
+    measured = "; ".join(missed) + "; 0 in the other runs" if missed else f"0 in all {runs} runs"
+    return (
+        "Failed requests during the give-back (after the undo), every fault",
+        profile,
+        "0 in every run",
+        measured,
+        "met" if not failing else f"missed in {failing} of {runs} runs",
+    )
+
+
+def rolling_restart_row(data):
+    runs = data["runs"]
+    counts = [r["failed"] for r in runs]
+    bad = sum(1 for c in counts if c)
+    errors = [i + 1 for i, r in enumerate(runs) if r.get("error")]
+    measured = f"{', '.join(str(c) for c in counts)} ({len(runs)} runs)"
+    if errors:
+        measured += f"; the playbook failed in run(s) {', '.join(map(str, errors))}"
+    reasons = sorted({x for r in runs for x in r.get("reasons", [])})
+    if reasons:
+        measured += f"; {', '.join(reasons)}"
+    return (
+        "Rolling restart (playbooks/rolling_restart.yml): failed requests",
+        data.get("profile", "default"),
+        f"0 in {len(runs)} of {len(runs)} runs",
+        measured,
+        "met"
+        if not bad and not errors
+        else f"missed in {max(bad, len(errors))} of {len(runs)} runs",
+    )
+
+
 def target_rows(results):
     rows = []
     failover = results.get("failover", {})
@@ -104,6 +174,11 @@ def target_rows(results):
         median = stat.get("median") if stat else None
         worst = stat.get("max") if stat else None
         rows.append((what, profile, f"≤ {limit} s", spread(stat), verdict(median, worst, limit)))
+    for profile in ("default", "fast"):
+        if profile in failover:
+            rows.append(giveback_row(profile, failover[profile]))
+    if results.get("rolling_restart"):
+        rows.append(rolling_restart_row(results["rolling_restart"]))
     reloads = results.get("reloads")
     if reloads:
         failed = sum(r["client_failed"] + r["wrk"]["failed"] for r in reloads["runs"])
@@ -147,7 +222,7 @@ def protocol_limit(fault, profile):
     adv = profile["advert_int"]
     down = profile["master_down_interval_s"]
     skew = profile["skew_time_s"]
-    if fault in ("master_paused", "network_cut"):
+    if fault in ("master_paused", "partition", "network_cut"):
         return f"{down - adv:.2f}-{down:.2f} s (master down interval after the last advert)"
     if fault in ("haproxy_stopped", "haproxy_killed"):
         return (
@@ -165,12 +240,49 @@ def protocol_limit(fault, profile):
     )
 
 
+def _median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def _giveback_cells(entry):
+    """The give-back columns of a fault: failed requests (of how many, and
+    why), the longest stretch without an answer after the undo (with the
+    runs in which nothing answered again before the watch ended), and how
+    long the give-back was watched. Results from before issue 16 have only
+    the failed count."""
+    runs = entry["runs"]
+    counts = [r.get("failed_giveback", 0) for r in runs]
+    failed = _range(counts)
+    requests = [r["requests_giveback"] for r in runs if "requests_giveback" in r]
+    if requests:
+        failed += f" of ~{_median(requests)}"
+    reasons = sorted({x for r in runs for x in r.get("reasons_giveback", [])})
+    if reasons:
+        failed += f" ({', '.join(reasons)})"
+    dead = spread(entry.get("dead_after_undo_s"))
+    never = sum(1 for r in runs if r.get("answered_after_undo") is False)
+    if never:
+        dead += f"; {never} run(s) never answered again"
+    watched = [r["giveback_s"] for r in runs if "giveback_s" in r]
+    return failed, dead, f"{min(watched):.0f}-{max(watched):.0f}" if watched else "-"
+
+
 def failover_section(name, data):
+    if "giveback_quiet_s" in data:
+        giveback = (
+            "the give-back is watched until the master holds the VIP alone again and the client "
+            f"has had {data['giveback_quiet_s']:.0f} s of answers only (at least 60 s for the "
+            "partition)"
+        )
+    else:  # results from before issue 16
+        giveback = "the give-back is watched until the master holds the VIP alone again"
     head = (
         f"### Profile `{name}`: VRRP version {data['version']}, advert_int {data['advert_int']} s\n\n"
         f"Master down interval {data['master_down_interval_s']} s, skew time "
-        f"{data['skew_time_s']} s (backup priority 140). {data['repetitions']} runs per fault; each "
-        f"watches {data['window_s']:.0f} s from the fault (a new connection every 10 ms, 0.5 s timeout).\n"
+        f"{data['skew_time_s']} s (backup priority 140). {data['repetitions']} runs per fault "
+        "(fewer where the table says so); each fault lasts "
+        f"{data['window_s']:.0f} s unless its name says otherwise, then it is undone and "
+        f"{giveback}. A new connection every 10 ms, 0.5 s timeout.\n"
     )
     rows = []
     for fault in FAULT_ORDER:
@@ -178,30 +290,71 @@ def failover_section(name, data):
         if not entry:
             continue
         requests = [r["requests"] for r in entry["runs"]]
-        giveback = [r["failed_giveback"] for r in entry["runs"]]
+        failed_giveback, dead, watched = _giveback_cells(entry)
         rows.append(
             (
-                LABELS[fault],
+                LABELS[fault]
+                + ("" if len(requests) == data["repetitions"] else f", {len(requests)} runs"),
                 spread(entry["answers_again_s"]),
-                spread(entry["failed"], 0) + f" of ~{sorted(requests)[len(requests) // 2]}",
+                spread(entry["failed"], 0) + f" of ~{_median(requests)}",
                 spread(entry["two_holders_s"], 3),
                 spread(entry["backup_took_vip_after_s"]),
-                f"{min(giveback)}-{max(giveback)}"
-                if min(giveback) != max(giveback)
-                else str(giveback[0]),
+                failed_giveback,
+                dead,
+                watched,
                 protocol_limit(fault, data),
             )
         )
     header = (
         "Fault",
         "VIP answers again after (s)",
-        "Failed requests",
+        "Failed during the fault",
         "Two holders (s)",
         "Backup took the VIP after (s)",
         "Failed during the give-back",
+        "Longest stretch without an answer after the undo (s)",
+        "Give-back watched (s)",
         "Protocol limit",
     )
     return head + "\n" + _table(header, rows) + "\n"
+
+
+def rolling_restart_section(data):
+    rows = [
+        (
+            i + 1,
+            _num(r["playbook_s"], 1) if r.get("playbook_s") is not None else "failed",
+            f"{r['failed']} of {r['requests']}",
+            _num(r["dead_s"], 2),
+            _num(r["two_holders_s"], 3),
+            r.get("vip_moves", "-"),
+            ", ".join(r.get("reasons", [])) or "-",
+        )
+        for i, r in enumerate(data["runs"])
+    ]
+    return "\n".join(
+        [
+            "## Rolling restart under the client\n",
+            f"`{data['playbook']}` (HAProxy and keepalived restarted one node at a time, the "
+            "master's VIP handed to the backup through the standby file first and given back "
+            f"afterwards; profile `{data.get('profile', 'default')}`) while the client opens a new "
+            "connection to the VIP every 10 ms, from the start of the playbook until the master "
+            "holds the VIP alone again and the client has had 3 s of answers only.\n",
+            _table(
+                (
+                    "Run",
+                    "Playbook (s)",
+                    "Failed requests",
+                    "Longest stretch without an answer (s)",
+                    "Two holders (s)",
+                    "VIP moves",
+                    "Why they failed",
+                ),
+                rows,
+            )
+            + "\n",
+        ]
+    )
 
 
 def markdown(results, image_name):
@@ -229,6 +382,8 @@ def markdown(results, image_name):
         for name in ("default", "fast"):
             if name in failover:
                 parts.append(failover_section(name, failover[name]))
+    if results.get("rolling_restart"):
+        parts.append(rolling_restart_section(results["rolling_restart"]))
     reloads = results.get("reloads")
     if reloads:
         rows = [
@@ -360,25 +515,47 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     failover = results.get("failover", {})
+    # (key, title, symlog threshold or None): the give-back panels span from
+    # nothing to tens of seconds (or hundreds of requests), hence symlog.
     panels = (
-        ("answers_again_s", "VIP answers again after (s)"),
-        ("failed", "failed requests (10 ms client)"),
-        ("two_holders_s", "seconds with two VIP holders"),
+        ("answers_again_s", "VIP answers again after (s)", None),
+        ("failed", "failed requests during the fault (10 ms client)", None),
+        ("two_holders_s", "seconds with two VIP holders", None),
+        ("failed_giveback", "failed requests during the give-back", 1.0),
+        ("dead_after_undo_s", "longest stretch without an answer after the undo (s)", 0.1),
     )
     colours = {"default": "#1f77b4", "fast": "#d62728"}
-    fig, axes = plt.subplots(1, len(panels), figsize=(15, 4.8), constrained_layout=True)
+    fig, grid = plt.subplots(2, 3, figsize=(16, 9.5), constrained_layout=True)
+    axes = list(grid.flat)
+    rolling = (results.get("rolling_restart") or {}).get("runs") or []
+    if rolling:
+        ax = axes[-1]
+        counts = [r["failed"] for r in rolling]
+        ax.bar(range(1, len(counts) + 1), counts, color=colours["default"], alpha=0.7)
+        for i, r in enumerate(rolling, 1):
+            label = f"{counts[i - 1]}" + (" (playbook failed)" if r.get("error") else "")
+            ax.annotate(label, (i, counts[i - 1]), ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(range(1, len(counts) + 1))
+        ax.set_xlabel("run")
+        ax.set_title("rolling restart: failed requests per run", fontsize=10)
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0, top=max(10, max(counts) * 2))
+        ax.grid(axis="y", alpha=0.3)
+    else:
+        axes[-1].axis("off")
     faults = [f for f in FAULT_ORDER if any(f in p.get("faults", {}) for p in failover.values())]
-    for ax, (key, title) in zip(axes, panels, strict=True):
+    for ax, (key, title, linthresh) in zip(axes, panels, strict=False):
         for offset, name in ((-0.18, "default"), (0.18, "fast")):
             data = failover.get(name, {}).get("faults", {})
             for i, fault in enumerate(faults):
                 runs = data.get(fault, {}).get("runs", [])
-                values = [r[key] for r in runs if r[key] is not None]
+                values = [r[key] for r in runs if r.get(key) is not None]
                 if not values:
                     continue
                 xs = [i + offset] * len(values)
                 ax.scatter(xs, values, s=14, color=colours[name], alpha=0.6, zorder=3)
-                median = data[fault][key]["median"]
+                stat = data[fault].get(key)
+                median = stat["median"] if stat else sorted(values)[len(values) // 2]
                 ax.hlines(
                     median,
                     i + offset - 0.14,
@@ -395,8 +572,10 @@ def plot(results, path):
                     )
         ax.set_xticks(range(len(faults)))
         ax.set_xticklabels([LABELS[f] for f in faults], rotation=30, ha="right")
-        ax.set_title(title)
+        ax.set_title(title, fontsize=10)
         ax.grid(axis="y", alpha=0.3)
+        if linthresh:
+            ax.set_yscale("symlog", linthresh=linthresh)
         ax.set_ylim(bottom=0)
     for name, colour in colours.items():
         if name in failover:

@@ -112,30 +112,71 @@ def set_profile(lab, profile):
 # --- fail-over -------------------------------------------------------------------
 
 
+# The give-back after every undoing is watched until the master holds the VIP
+# alone again (the profile's settle time) and the client has had this many
+# seconds of answers only, at most GIVEBACK_LIMIT seconds after the undoing
+# (or the fault's own give-back plus 30 s, if longer).
+GIVEBACK_QUIET = 3.0
+GIVEBACK_LIMIT = 90.0
+CLIENT_TIMEOUT = 0.5
+
+
+def watch_giveback(client, undone_at, minimum=0.0):
+    """Wait until the give-back after ``undone_at`` may end (analysis.giveback_over)."""
+    limit = max(GIVEBACK_LIMIT, minimum + 30.0)
+    while not A.giveback_over(
+        list(client.records),
+        time.time(),
+        undone_at,
+        minimum,
+        GIVEBACK_QUIET,
+        CLIENT_TIMEOUT,
+        limit,
+    ):
+        time.sleep(0.2)
+
+
+def _outages(records, origin, cap=20):
+    """The outages of ``records`` relative to ``origin`` (the first ``cap``)."""
+    return [
+        {
+            "start_s": round(o["start"] - origin, 3),
+            "end_s": None if o["end"] is None else round(o["end"] - origin, 3),
+            "failed": o["failed"],
+        }
+        for o in A.outages(records)[:cap]
+    ]
+
+
 def failover_run(lab, fault, profile, lead=1.0):
     """One fault on the master, with the open-loop client on the VIP and the
-    address watch on both nodes; always undone. Returns its figures."""
+    address watch on both nodes; always undone, then the give-back is
+    watched (watch_giveback). Returns its figures."""
     settings = PROFILES[profile]
     master, backup = lab.lbs[0], lab.lbs[1]
     lab.wait_settled(master, stable_for=settings["settle"])
-    client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=0.5)
+    client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT)
+    lasts = fault.lasts or settings["window"]
     with AddressWatch(lab) as watch, client:
         time.sleep(lead)
         fault_at = None
         try:
             fault_at = fault.inject(master)
-            time.sleep(settings["window"])
+            time.sleep(lasts)
         finally:
             restore_at = time.time()
             fault.restore(master)
         restored_at = time.time()
         settled_after = lab.wait_settled(master, stable_for=settings["settle"])
+        watch_giveback(client, restore_at, fault.giveback)
     held = {node: watch.held(node, lab.vip) for node in lab.lbs}
     unreachable = {master: [(fault_at, restored_at)]} if fault.unreachable else {}
     window = client.between(fault_at, restore_at)
     giveback = client.between(restore_at, watch.end_time)
+    dead = A.dead_stretch(giveback, restore_at, watch.end_time)
     taken = A.first_taken(held[backup], fault_at)
     return {
+        "lasted_s": round(restore_at - fault_at, 3),
         "answers_again_s": A.answers_again(client.between(fault_at - lead, restore_at), fault_at),
         "failed": sum(1 for r in window if not r[1]),
         "requests": len(window),
@@ -144,38 +185,51 @@ def failover_run(lab, fault, profile, lead=1.0):
         "master_kept_vip": any(t0 <= fault_at + 0.5 < t1 for t0, t1 in held[master]),
         "failed_giveback": sum(1 for r in giveback if not r[1]),
         "requests_giveback": len(giveback),
+        "giveback_s": round(watch.end_time - restore_at, 3),
+        "dead_after_undo_s": dead["seconds"],
+        "dead_after_undo_from_s": round(dead["start"] - restore_at, 3),
+        "answered_after_undo": dead["answered"],
         "settled_after_restore_s": settled_after,
-        "outages": [
-            {
-                "start_s": round(o["start"] - fault_at, 3),
-                "end_s": None if o["end"] is None else round(o["end"] - fault_at, 3),
-                "failed": o["failed"],
-            }
-            for o in A.outages(window)
-        ],
+        "outages": _outages(window, fault_at),
         "reasons": sorted({r[3] for r in window if not r[1]}),
+        "outages_giveback": _outages(giveback, restore_at),
+        "reasons_giveback": sorted({r[3] for r in giveback if not r[1]}),
     }
 
 
-def failover(lab, profile, repetitions=5, faults=None):
+FAILOVER_SUMMARIES = (
+    "answers_again_s",
+    "failed",
+    "two_holders_s",
+    "backup_took_vip_after_s",
+    "failed_giveback",
+    "dead_after_undo_s",
+)
+
+
+def failover(lab, profile, repetitions=5, faults=None, fault_repetitions=None):
+    """Every fault (or ``faults``) ``repetitions`` times; ``fault_repetitions``
+    maps a fault to its own count (the partition's runs are long)."""
     results = {}
+    fault_repetitions = fault_repetitions or {}
     for name in faults or list(FAULTS):
         fault = FAULTS[name](lab)
         runs = []
-        for rep in range(repetitions):
+        for rep in range(fault_repetitions.get(name, repetitions)):
             run = failover_run(lab, fault, profile)
             log(
                 f"{profile} {name} #{rep + 1}: answers again after {run['answers_again_s']} s, "
-                f"{run['failed']}/{run['requests']} failed, two holders {run['two_holders_s']} s"
+                f"{run['failed']}/{run['requests']} failed, two holders {run['two_holders_s']} s; "
+                f"give-back {run['failed_giveback']}/{run['requests_giveback']} failed, "
+                f"longest dead stretch after the undo {run['dead_after_undo_s']} s"
             )
             runs.append(run)
         results[name] = {
             "description": fault.description,
+            "lasts_s": fault.lasts or PROFILES[profile]["window"],
+            "giveback_min_s": fault.giveback,
             "runs": runs,
-            "answers_again_s": A.summary([r["answers_again_s"] for r in runs]),
-            "failed": A.summary([r["failed"] for r in runs]),
-            "two_holders_s": A.summary([r["two_holders_s"] for r in runs]),
-            "backup_took_vip_after_s": A.summary([r["backup_took_vip_after_s"] for r in runs]),
+            **{key: A.summary([r[key] for r in runs]) for key in FAILOVER_SUMMARIES},
         }
     settings = PROFILES[profile]
     return {
@@ -185,8 +239,82 @@ def failover(lab, profile, repetitions=5, faults=None):
         "master_down_interval_s": master_down_interval(settings["advert_int"]),
         "skew_time_s": skew_time(settings["advert_int"]),
         "window_s": settings["window"],
+        "giveback_quiet_s": GIVEBACK_QUIET,
         "repetitions": repetitions,
         "faults": results,
+    }
+
+
+# --- rolling restart under the client ------------------------------------------------
+
+
+def _unstandby(lab):
+    """After a rolling restart that stopped half-way: standby files to 0 and
+    both services started on every node (what the playbook says to do)."""
+    for node in lab.lbs:
+        lab.nsenter(
+            node,
+            "echo 0 > /run/keepalived-standby; systemctl start haproxy keepalived",
+            check=False,
+        )
+
+
+def rolling_restart(lab, repetitions=5, profile="default"):
+    """playbooks/rolling_restart.yml (haproxy and keepalived, one node at a
+    time, the master's VIP handed over through the standby file) under the
+    open-loop client, ``repetitions`` times; every request sent from the
+    start of the playbook to the end of the give-back counts."""
+    settings = PROFILES[profile]
+    master = lab.lbs[0]
+    path = ROOT / "playbooks" / "rolling_restart.yml"
+    runs = []
+    for rep in range(repetitions):
+        lab.wait_settled(master, stable_for=settings["settle"])
+        client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT)
+        error = None
+        took = changed = None
+        with AddressWatch(lab) as watch, client:
+            time.sleep(1.0)
+            start = time.time()
+            try:
+                took, recap, _ = playbook(lab, path)
+                changed = sum(h["changed"] for h in recap.values())
+            except LabError as exc:
+                error = str(exc)[-600:]
+                _unstandby(lab)
+            end = time.time()
+            lab.wait_settled(master, stable_for=settings["settle"])
+            watch_giveback(client, end)
+        held = {node: watch.held(node, lab.vip) for node in lab.lbs}
+        records = client.between(start, watch.end_time)
+        dead = A.dead_stretch(records, start, watch.end_time)
+        run = {
+            "playbook_s": took,
+            "changed": changed,
+            "error": error,
+            "failed": sum(1 for r in records if not r[1]),
+            "requests": len(records),
+            "seconds": round(watch.end_time - start, 2),
+            "dead_s": dead["seconds"],
+            "two_holders_s": A.two_holders(held),
+            "vip_moves": sum(len(spans) for spans in held.values()) - 1,
+            "outages": _outages(records, start),
+            "reasons": sorted({r[3] for r in records if not r[1]}),
+        }
+        log(
+            f"rolling restart #{rep + 1}: playbook {took} s"
+            + (f" FAILED ({error[-200:]})" if error else "")
+            + f", {run['failed']}/{run['requests']} failed, longest dead stretch "
+            f"{run['dead_s']} s, two holders {run['two_holders_s']} s"
+        )
+        runs.append(run)
+    return {
+        "profile": profile,
+        "playbook": "playbooks/rolling_restart.yml",
+        "runs": runs,
+        "failed": A.summary([r["failed"] for r in runs]),
+        "dead_s": A.summary([r["dead_s"] for r in runs]),
+        "playbook_s": A.summary([r["playbook_s"] for r in runs]),
     }
 
 

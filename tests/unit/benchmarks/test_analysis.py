@@ -40,6 +40,51 @@ def test_answers_again_is_zero_without_failure_and_none_when_it_never_answers():
     assert A.answers_again(reqs("..xxxx"), 100.02) is None
 
 
+def test_dead_stretch_counts_from_the_undo_to_the_first_answer():
+    # Undone at 100.00; failures until 100.05, then answers.
+    dead = A.dead_stretch(reqs("xxxxx....."), since=100.0, until=100.1)
+    assert dead == {"seconds": 0.05, "start": 100.0, "end": 100.05, "answered": True}
+
+
+def test_dead_stretch_is_the_longest_gap_between_answers():
+    records = reqs(".." + "x" * 30 + "...." + "x" * 50 + "..")  # gaps of 0.31 s and 0.51 s
+    dead = A.dead_stretch(records, since=100.0, until=100.9)
+    assert dead["seconds"] == pytest.approx(0.51)
+    assert dead["start"] == pytest.approx(100.35) and dead["end"] == pytest.approx(100.86)
+
+
+def test_dead_stretch_of_a_clean_give_back_is_the_client_grain():
+    assert A.dead_stretch(reqs("." * 100), 100.0, 100.995)["seconds"] == pytest.approx(0.01)
+
+
+def test_dead_stretch_before_the_undo_does_not_count_and_an_open_end_is_a_lower_bound():
+    records = reqs("xxxxx" + "." * 5 + "x" * 20)  # the first failures precede the undo
+    dead = A.dead_stretch(records, since=100.05, until=100.30)
+    assert dead["seconds"] == pytest.approx(0.21)  # from the last answer (100.09) to the end
+    assert dead["end"] is None and dead["answered"] is True
+    # Nothing answered after the undo: the whole watch, and answered is False.
+    never = A.dead_stretch(reqs(".." + "x" * 8), since=100.02, until=100.5)
+    assert never == {"seconds": 0.48, "start": 100.02, "end": None, "answered": False}
+
+
+def test_quiet_waits_for_answers_only_beyond_the_requests_in_flight():
+    records = reqs("x" + "." * 400)  # a failure at 100.00, answers to 103.99
+    assert not A.quiet(records, now=103.0, quiet_s=3.0, timeout=0.5)
+    assert A.quiet(records, now=103.6, quiet_s=3.0, timeout=0.5)
+    assert not A.quiet([], now=103.6, quiet_s=3.0, timeout=0.5)  # no answer is no quiet
+
+
+def test_giveback_over_after_the_minimum_when_quiet_or_at_the_limit():
+    records = reqs("." * 100)
+    assert A.giveback_over(records, 101.0, 100.0, minimum=0, quiet_s=0.3, timeout=0.5, limit=90)
+    assert not A.giveback_over(
+        records, 101.0, 100.0, minimum=60, quiet_s=0.3, timeout=0.5, limit=90
+    )
+    failing = reqs("x" * 100)
+    assert not A.giveback_over(failing, 101.0, 100.0, minimum=0, quiet_s=0.3, timeout=0.5, limit=90)
+    assert A.giveback_over(failing, 190.0, 100.0, minimum=0, quiet_s=0.3, timeout=0.5, limit=90)
+
+
 LINES = """\
 [2026-11-21T20:00:30.844177] 954: eth0    inet 172.30.70.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever
 [2026-11-21T20:00:31.065699] Deleted 954: eth0    inet 172.30.70.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever

@@ -8,7 +8,7 @@ import pytest
 from halb_bench import analysis as A, report, suites
 
 
-def run(answers, failed, two=0.0, took=None, giveback=0):
+def run(answers, failed, two=0.0, took=None, giveback=0, dead=0.01, reasons=(), answered=True):
     return {
         "answers_again_s": answers,
         "failed": failed,
@@ -16,6 +16,11 @@ def run(answers, failed, two=0.0, took=None, giveback=0):
         "two_holders_s": two,
         "backup_took_vip_after_s": took if took is not None else answers,
         "failed_giveback": giveback,
+        "requests_giveback": 1100,
+        "giveback_s": 11.0,
+        "dead_after_undo_s": dead,
+        "answered_after_undo": answered,
+        "reasons_giveback": list(reasons),
     }
 
 
@@ -23,14 +28,11 @@ def fault(runs, description="x"):
     return {
         "description": description,
         "runs": runs,
-        **{
-            k: A.summary([r[k] for r in runs])
-            for k in ("answers_again_s", "failed", "two_holders_s", "backup_took_vip_after_s")
-        },
+        **{k: A.summary([r[k] for r in runs]) for k in suites.FAILOVER_SUMMARIES},
     }
 
 
-def profile(name, paused):
+def profile(name, paused, partition_giveback=(0, 0, 0), partition_dead=(0.01, 0.02, 0.01)):
     settings = suites.PROFILES[name]
     return {
         "profile": name,
@@ -43,6 +45,12 @@ def profile(name, paused):
         "faults": {
             "master_paused": fault([run(v, int(v * 100)) for v in paused]),
             "keepalived_killed": fault([run(0.0, 0, two=1.7), run(0.0, 0, two=1.5)]),
+            "partition": fault(
+                [
+                    run(v, int(v * 100), giveback=g, dead=d, reasons=["timeout"] if g else ())
+                    for v, g, d in zip(paused, partition_giveback, partition_dead, strict=True)
+                ]
+            ),
         },
     }
 
@@ -60,7 +68,24 @@ def results():
         },
         "failover": {
             "default": profile("default", [3.0, 3.4, 3.6]),
-            "fast": profile("fast", [0.3, 0.35, 0.5]),
+            "fast": profile("fast", [0.3, 0.35, 0.5], (0, 270, 4), (0.02, 50.1, 1.2)),
+        },
+        "rolling_restart": {
+            "profile": "default",
+            "playbook": "playbooks/rolling_restart.yml",
+            "runs": [
+                {
+                    "playbook_s": 80.0 + i,
+                    "failed": f,
+                    "requests": 9000,
+                    "dead_s": 0.01 if not f else 0.5,
+                    "two_holders_s": 0.002,
+                    "vip_moves": 2,
+                    "reasons": ["timeout"] if f else [],
+                    "error": None,
+                }
+                for i, f in enumerate([0, 0, 3, 0, 0])
+            ],
         },
         "reloads": {
             "count": 100,
@@ -121,6 +146,49 @@ def test_targets_table(results):
     assert rows[("Idempotent re-run of site.yml", "default")][4] == "missed by 2.00 s (median)"
 
 
+def test_give_back_and_heal_targets(results):
+    rows = {(r[0], r[1]): r for r in report.target_rows(results)}
+    every = "Failed requests during the give-back (after the undo), every fault"
+    assert rows[(every, "default")][2:] == ("0 in every run", "0 in all 8 runs", "met")
+    assert rows[(every, "fast")][3:] == (
+        "partition (15 s) 0-270 (2 of 3 runs); 0 in the other runs",
+        "missed in 2 of 8 runs",
+    )
+    heal = "Partition healed: longest stretch without an answer"
+    assert rows[(heal, "default")][2:] == ("≤ 4.0 s", "0.01 (0.01-0.02)", "met")
+    assert rows[(heal, "fast")][2:] == ("≤ 1.0 s", "1.20 (0.02-50.10)", "missed by 0.20 s (median)")
+    assert rows[("Partition: VIP answers again", "fast")][3] == "0.35 (0.30-0.50)"
+    rolling = rows[("Rolling restart (playbooks/rolling_restart.yml): failed requests", "default")]
+    assert rolling[2:] == (
+        "0 in 5 of 5 runs",
+        "0, 0, 3, 0, 0 (5 runs); timeout",
+        "missed in 1 of 5 runs",
+    )
+
+
+def test_a_failed_rolling_restart_playbook_misses_the_target(results):
+    data = results["rolling_restart"]
+    data["runs"][0]["error"] = "ansible-playbook failed"
+    data["runs"][0]["playbook_s"] = None
+    row = report.rolling_restart_row(data)
+    assert "the playbook failed in run(s) 1" in row[3]
+    assert row[4] == "missed in 1 of 5 runs"
+    assert "| 1 | failed | 0 of 9000 |" in report.rolling_restart_section(data)
+
+
+def test_give_back_columns(results):
+    entry = results["failover"]["fast"]["faults"]["partition"]
+    entry["runs"][1]["answered_after_undo"] = False
+    assert report._giveback_cells(entry) == (
+        "0-270 of ~1100 (timeout)",
+        "1.20 (0.02-50.10); 1 run(s) never answered again",
+        "11-11",
+    )
+    # Results from before issue 16: the failed count only.
+    old = {"runs": [{"failed_giveback": 94}, {"failed_giveback": 448}]}
+    assert report._giveback_cells(old) == ("94-448", "-", "-")
+
+
 def test_markdown_and_plot(results, tmp_path, monkeypatch):
     path = tmp_path / "2026-11-21.json"
     path.write_text(json.dumps(results))
@@ -133,6 +201,13 @@ def test_markdown_and_plot(results, tmp_path, monkeypatch):
     text = (tmp_path / "performance.md").read_text()
     assert "### Profile `fast`: VRRP version 3, advert_int 0.1 s" in text
     assert "| node loss (paused) | 3.40 (3.00-3.60) | 340 (300-360) of ~800 | 0.000 |" in text
+    assert (
+        "| partition (15 s) | 0.35 (0.30-0.50) | 35 (30-50) of ~800 | 0.000 | 0.35 (0.30-0.50) "
+        "| 0-270 of ~1100 (timeout) | 1.20 (0.02-50.10) | 11-11 | 0.24-0.34 s" in text
+    )
+    assert "| Longest stretch without an answer after the undo (s) |" in text
+    assert "## Rolling restart under the client" in text
+    assert "| 3 | 82.0 | 3 of 9000 | 0.50 | 0.002 | 2 | timeout |" in text
     assert "2 CPUs (Test CPU), 24.0 GiB" in text
     assert "| site.yml on the fresh lab | 300.0 | 150 |" in text
     assert text.rstrip().endswith("Because.")

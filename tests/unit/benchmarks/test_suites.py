@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import types
 
+import pytest
 from halb_bench import suites
 
 from ansible_collections.halb.cluster.plugins.module_utils import _haproxy, _keepalived
@@ -59,14 +60,17 @@ def test_every_fault_is_injected_and_undone_on_the_node_it_is_given():
     from halb_bench.faults import FAULTS
     from halb_bench.report import FAULT_ORDER, LABELS
 
-    # The report lists every fault the benchmark injects, in the same order.
-    assert list(FAULTS) == list(FAULT_ORDER) == list(LABELS)
+    # The report lists every fault the benchmark injects, in the same order
+    # (and the network cut of results files from before the partition).
+    assert [f for f in FAULT_ORDER if f in FAULTS] == list(FAULTS)
+    assert set(FAULT_ORDER) - set(FAULTS) == {"network_cut"}
+    assert list(FAULT_ORDER) == list(LABELS)
     for name in (
         "haproxy_stopped",
         "haproxy_killed",
         "keepalived_killed",
         "switchover",
-        "network_cut",
+        "partition",
     ):
         lab = _Recorder()
         fault = FAULTS[name](lab)
@@ -77,8 +81,67 @@ def test_every_fault_is_injected_and_undone_on_the_node_it_is_given():
         assert lab.ran[0][1] != lab.ran[1][1]
     assert FAULTS["haproxy_stopped"](None).command == "systemctl stop haproxy"
     # Only a node nobody can reach has its copy of the VIP left out.
-    assert [n for n, f in FAULTS.items() if f.unreachable] == ["master_paused", "network_cut"]
-    # The cut runs the controller's nft in the node's network namespace only.
+    assert [n for n, f in FAULTS.items() if f.unreachable] == ["master_paused", "partition"]
+    # The partition runs the controller's nft in the node's network namespace only.
     lab = _Recorder()
-    FAULTS["network_cut"](lab).inject("lb1")
+    FAULTS["partition"](lab).inject("lb1")
     assert lab.ran[0][2] is False and "drop" in lab.ran[0][1]
+
+
+def test_the_partition_cuts_every_interface_but_lo_arp_included():
+    from halb_bench import faults
+
+    # issue 16: 15 s, then 60 s of give-back; the other faults last the
+    # profile's window and have no give-back of their own.
+    assert (faults.Partition.lasts, faults.Partition.giveback) == (15.0, 60.0)
+    assert all(
+        f.lasts is None and f.giveback == 0 for n, f in faults.FAULTS.items() if n != "partition"
+    )
+    rules = [line.strip() for line in faults._CUT.splitlines() if "hook" in line]
+    assert len(rules) == 4  # inet and arp, input and output
+    for rule in rules:
+        assert "priority -400;" in rule
+        # A macvlan on top of eth0 (use_vmac) is not cut by a rule on eth0.
+        assert rule.endswith('iifname != "lo" drop; }') or rule.endswith('oifname != "lo" drop; }')
+        assert "eth0" not in rule
+    assert [t.split()[1] for t in faults._CUT.split("\n") if t.startswith("table")] == [
+        "inet",
+        "arp",
+    ]
+    assert faults._UNCUT.count("nft delete table") == 2
+
+
+class _Client:
+    """A stand-in for the open-loop client (records only)."""
+
+    def __init__(self, records):
+        self.records = records
+
+
+def test_the_give_back_is_watched_until_quiet_or_the_limit(monkeypatch):
+    clock = {"now": 1000.0, "answers_from": 1005.0}
+    client = _Client([])
+
+    def sleep(seconds):
+        clock["now"] += seconds
+        # The client: a request finished 0.6 s after it was sent.
+        sent = clock["now"] - 0.6
+        client.records.append((round(sent, 2), sent >= clock["answers_from"]))
+
+    monkeypatch.setattr(
+        suites, "time", types.SimpleNamespace(time=lambda: clock["now"], sleep=sleep)
+    )
+    suites.watch_giveback(client, 1000.0)
+    # Quiet: 3 s of answers, plus the 0.5 s timeout, after the last failure (~1004.8).
+    assert 1008.2 <= clock["now"] <= 1009.0
+    # The partition's 60 s at least.
+    clock["now"], client.records = 1000.0, []
+    suites.watch_giveback(client, 1000.0, minimum=60.0)
+    assert 1060.0 <= clock["now"] <= 1060.5
+    # Never quiet: stopped at the limit.
+    clock["now"], clock["answers_from"], client.records = 2000.0, 1e12, []
+    suites.watch_giveback(client, 2000.0)
+    assert clock["now"] == pytest.approx(2000.0 + suites.GIVEBACK_LIMIT, abs=0.3)
+    clock["now"], client.records = 3000.0, []
+    suites.watch_giveback(client, 3000.0, minimum=80.0)
+    assert clock["now"] == pytest.approx(3110.0, abs=0.3)  # the minimum plus 30 s
