@@ -138,12 +138,12 @@ def _host_port(text, family=None):
     an address with more than one colon (or of an ipv6@ or udp6@ prefix) is
     split at its last colon: ``::1:514`` and ``::1:`` are ::1 port 514."""
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, rest = text[1:].partition("]")[::2]
         port = rest[1:] if rest.startswith(":") else ""
     elif text.count(":") > 1 or family == 6:
-        host, _, port = text.rpartition(":")
+        host, port = text.rpartition(":")[::2]
     else:
-        host, _, port = text.partition(":")
+        host, port = text.partition(":")[::2]
     if port and (not port.isdigit() or not 0 < int(port) < 65536):
         return host, None
     return host, int(port) if port else DEFAULT_LOG_PORT

@@ -40,6 +40,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Changes nothing, so there is nothing to show.
 options:
   socket:
     description: HAProxy's runtime API, as an absolute unix socket path or C(tcp://HOST:PORT).
