@@ -409,9 +409,9 @@ def gather_logs(params, min_free, dropped_logs=None):
         problem = f"cannot read {config} ({exc.strerror}): HAProxy's log targets are not checked"
         parsed = {"chroot": None, "targets": []}
         logs, problems = loglink.report(parsed, [], {}, log_dir, dropped_logs)
+        problems.insert(0, problem)
         logs.update(config=config, error=problem, ok=False)
-        logs["problems"].insert(0, problem)
-        return logs, [problem, *problems]
+        return logs, problems
     sockets, udp_error = None, None
     try:
         sockets = udp_sockets()

@@ -140,7 +140,11 @@ def test_a_config_that_cannot_be_read_warns_and_does_not_fail(tmp_path):
     logs = result["logs"]
     assert logs["ok"] is False and logs["receiving"] is None and logs["targets"] == []
     assert logs["error"].startswith(f"cannot read {tmp_path}/nope.cfg (No such file or directory)")
-    assert warnings(result) == [logs["error"]]
+    assert warnings(result) == [logs["error"]] and logs["problems"] == [logs["error"]]
+    # With a log directory below the threshold as well (space and inodes): each problem once.
+    full = logs_of(tmp_path, str(tmp_path / "nope.cfg"), log_min_free="100%")
+    assert len(full["logs"]["problems"]) == 3 and warnings(full) == full["logs"]["problems"]
+    assert full["logs"]["problems"][0] == full["logs"]["error"]
 
 
 @pytest.mark.parametrize("bad", ["five", "101%"])
