@@ -9,8 +9,11 @@ import base64
 import json
 import os
 import pathlib
+import re
 import shlex
 import socket
+import subprocess
+import sys
 import urllib.request
 
 import halb_common
@@ -58,7 +61,8 @@ def answer(url, timeout=2.0):
 
 
 def converge(*options):
-    proc = halb_common.playbook(HERE / "converge.yml", *options)
+    # Not watched for two holders: the tests' converges change the VRRP mode.
+    proc = halb_common.playbook(HERE / "converge.yml", "-e", "halb_watch_holders=false", *options)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     return proc
 
@@ -201,6 +205,106 @@ def test_offline_when_stopped_used_alone_and_pruned_by_the_next_run(pair):
     converge()
     assert "http" not in firewall(pair, lb2, "services")
     assert "http" not in firewall(pair, lb2, "services", permanent=True)
+
+
+def watch_holders(directory, *args):
+    """holder_watch.py (the watcher converge.yml uses): start, or stop and report."""
+    return subprocess.run(
+        [sys.executable, str(HERE / "holder_watch.py"), *args[:1], str(directory), *args[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def changed(proc, host):
+    """The changed count of ``host`` in the play recap."""
+    found = re.search(rf"^{re.escape(host)}\s+:.*\bchanged=(\d+)", proc.stdout, re.M)
+    assert found, proc.stdout[-3000:]
+    return int(found[1])
+
+
+def the_rules(pair):
+    """Each node's rules, runtime and permanent, and the role's record."""
+    return {
+        host: (
+            rich_rules(pair, host),
+            rich_rules(pair, host, permanent=True),
+            set(firewall(pair, host, "ports")),
+            set(firewall(pair, host, "ports", permanent=True)),
+            pair.sh(host, "cat /var/lib/halb/firewalld-rules.json")[1],
+        )
+        for host in pair.HOSTS
+    }
+
+
+def test_exports_are_kept_as_local_facts(pair):
+    for host in pair.HOSTS:
+        facts = {}
+        for name in ("halb_keepalived", "halb_haproxy"):
+            path = f"/etc/ansible/facts.d/{name}.fact"
+            assert pair.sh(host, f"stat -c '%U %a' {path}")[1].strip() == "root 644"
+            facts |= json.loads(pair.sh(host, f"cat {path}")[1])
+        assert [e["family"] for e in facts["keepalived_firewalld_vrrp"]] == [4, 6]
+        assert [e["port"] for e in facts["haproxy_firewalld_ports"]] == [80, 8404]
+        assert facts["haproxy_keepalived_track"]["service"] == "haproxy.service"
+
+
+def test_site_with_tags_firewalld_keeps_every_rule_and_one_holder(pair, tmp_path):
+    # site.yml's tags: only the firewalld role changes anything; the checks and
+    # exports of haproxy and keepalived (tagged always) give it the same lists
+    # as a full run, so nothing is pruned and the pair keeps one holder.
+    lb1 = pair.HOSTS[0]
+    assert pair.settled_holder(expect=lb1) == lb1
+    before = the_rules(pair)
+    started = watch_holders(tmp_path, "start", *pair.HOSTS)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        proc = halb_common.playbook(
+            "halb.cluster.site", "--tags", "firewalld", "-e", f"@{HERE / 'vars' / 'site.yml'}"
+        )
+    finally:
+        watched = watch_holders(tmp_path, "stop", pair.VIP, pair.VIP6)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    # The firewalld role ran, and only its tasks (and the always ones) did.
+    assert "Let VRRP in and open the ports" in proc.stdout
+    assert "Install HAProxy" not in proc.stdout and "Install keepalived" not in proc.stdout
+    assert [changed(proc, host) for host in pair.HOSTS] == [0, 0]
+    assert the_rules(pair) == before
+    assert watched.returncode == 0, watched.stdout + watched.stderr  # never two holders
+    assert pair.settled_holder(expect=lb1) == lb1
+
+
+def test_firewalld_alone_takes_the_lists_from_the_local_facts(pair):
+    before = the_rules(pair)
+    proc = halb_common.playbook(HERE / "alone_facts.yml")
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert [changed(proc, host) for host in pair.HOSTS] == [0, 0]
+    assert the_rules(pair) == before
+    assert pair.settled_holder(expect=pair.HOSTS[0]) == pair.HOSTS[0]
+
+
+def test_firewalld_alone_without_lists_refuses_to_prune(pair):
+    # No export, no local fact, no value: the role would remove the recorded
+    # VRRP and port rules (split brain, a closed service). It refuses instead,
+    # naming the variables, and nothing changes.
+    before = the_rules(pair)
+    facts = "/etc/ansible/facts.d"
+    for host in pair.HOSTS:
+        pair.sh(host, f"mv {facts} {facts}.aside")
+    try:
+        proc = halb_common.playbook(HERE / "alone_facts.yml")
+    finally:
+        for host in pair.HOSTS:
+            pair.sh(host, f"rm -rf {facts} && mv {facts}.aside {facts}")
+    assert proc.returncode != 0
+    for name in ("firewalld_vrrp", "firewalld_ports"):
+        assert f"{name}: not known here" in proc.stdout, proc.stdout[-6000:]
+    assert "firewalld_prune would remove" in proc.stdout
+    assert "224.0.0.18" in proc.stdout and "80/tcp" in proc.stdout
+    assert the_rules(pair) == before
+    assert pair.settled_holder(expect=pair.HOSTS[0]) == pair.HOSTS[0]
 
 
 def test_bad_inputs_are_refused_and_nothing_changes(pair, tmp_path):
