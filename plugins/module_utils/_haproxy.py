@@ -43,6 +43,7 @@ variable they are about, for example
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
@@ -1723,13 +1724,21 @@ def _sources(sources, sources_var):
     return out
 
 
+def _is_loopback(address):
+    try:
+        return bool(address) and ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @only_config_errors(HAProxyConfigError, "haproxy configuration")
 def bind_ports(data, sources=None, sources_var=None):
     """The TCP ports ``data`` listens on, one entry per port, sorted:
     ``[{"port": 443, "protocol": "tcp", "proxies": ["web"], "addresses": ["*"],
     "sources": []}]``.
 
-    This is what a firewall must open; ``sources`` maps a port to the source
+    This is what a firewall must open (a bind on a loopback address is left
+    out: nothing from the network reaches it); ``sources`` maps a port to the source
     networks allowed to reach it (default: everyone, ``[]``; a single string
     is one network; ``sources_var`` names the variable in messages). ``data``
     is checked first (:class:`HAProxyConfigError`); weak passwords are not
@@ -1741,6 +1750,8 @@ def bind_ports(data, sources=None, sources_var=None):
     for section in ("frontends", "listens"):
         for proxy in config[section]:
             for bind in proxy.get("binds", []):
+                if _is_loopback(bind.get("address")):
+                    continue  # no packet from the network reaches it
                 entry = ports.setdefault(
                     bind["port"],
                     {

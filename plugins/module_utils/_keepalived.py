@@ -1311,7 +1311,10 @@ def derive_host_config(
     checks, unless a check of the same name is defined, and makes every
     instance track them, unless it already does; an instance in a sync group
     tracks a weighted check with weight 0 (FAULT), as keepalived ignores
-    weights there. ``profile`` (a key of PROFILES) sets ``version`` and
+    weights there, except the checks ``track["weighted_only"]`` names, which
+    only make sense as a priority change (HAProxy's backends: both nodes in
+    FAULT when both lose their servers would leave the VIP nowhere); those
+    are left out of sync-grouped instances. ``profile`` (a key of PROFILES) sets ``version`` and
     ``advert_int`` of every instance that sets neither. Values set
     explicitly always win. ``allow_weak_secrets`` and ``warnings`` are
     those of normalize().
@@ -1355,6 +1358,11 @@ def derive_host_config(
         )
     data = dict(data or {})
     tracked = _added_tracking(data, track)
+    weighted_only = (
+        {n for n in _items(track.get("weighted_only")) if isinstance(n, str)}
+        if isinstance(track, dict)
+        else set()
+    )
     synced = {
         name
         for group in _items(data.get("sync_groups"))
@@ -1399,6 +1407,8 @@ def derive_host_config(
             if check["name"] not in _names(refs):
                 weighted = check.get("weight") not in (None, 0)
                 synced_weight = weighted and inst.get("name") in synced
+                if synced_weight and check["name"] in weighted_only:
+                    continue  # FAULT would be wrong for it: left out of sync groups
                 inst[key] = [
                     *refs,
                     {"name": check["name"], "weight": 0} if synced_weight else check["name"],

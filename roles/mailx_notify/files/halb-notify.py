@@ -7,6 +7,12 @@ keepalived runs it from a ``notify`` hook, as the unprivileged script user:
 
     halb-notify TYPE NAME STATE PRIORITY      e.g. INSTANCE VI_1 MASTER 150
 
+The keepalived role's backend check (halb-backends) uses the same spool for
+HAProxy backends, on the node that holds the VIP:
+
+    halb-notify BACKEND be_web DOWN 0         no UP server left
+    halb-notify BACKEND be_web UP 2           UP again (2 servers)
+
 It never sends from there. It writes the alert into an on-disk spool (under
 a lock, named by a sequence number, so the order of events is kept), touches
 the spool's ``trigger`` file and returns at once: keepalived is never held
@@ -65,6 +71,8 @@ import urllib.parse
 DEFAULT_CONFIG = "/etc/halb/notify.json"
 ENTRY_RE = re.compile(r"^([0-9]{12})\.json$")
 STATES = ("MASTER", "BACKUP", "FAULT", "STOP")
+# halb-backends: a tracked HAProxy backend lost its last UP server, or has one again.
+BACKEND_STATES = ("DOWN", "UP")
 LOCK_WAIT = 5.0
 MAX_TRIES = 5
 # An alert is a few hundred bytes; an entry larger than this is not one.
@@ -470,7 +478,18 @@ def make_alert(cfg, kind, name, state, priority, when=None):
 
 
 def summary(alert):
-    """``<host>: <instance> is now <STATE> (priority N) at <time>``"""
+    """``<host>: <instance> is now <STATE> (priority N) at <time>``; for a
+    backend, ``<host>: backend <name> has no UP server`` / ``is UP again``."""
+    if alert.get("type") == "BACKEND":
+        if alert["state"] == "DOWN":
+            return (
+                f"{alert['host']}: backend {alert['name']} has no UP server on the node "
+                f"that holds the VIP, at {alert['time']}"
+            )
+        return (
+            f"{alert['host']}: backend {alert['name']} is {alert['state']} again "
+            f"({alert['priority']} servers UP) at {alert['time']}"
+        )
     what = alert["name"] if alert.get("type") != "GROUP" else f"group {alert['name']}"
     return (
         f"{alert['host']}: {what} is now {alert['state']} (priority {alert['priority']}) "
@@ -481,14 +500,15 @@ def summary(alert):
 def render(alert, cfg, sent_at=None):
     """(subject, body) of the mail for one alert."""
     line = summary(alert)
-    label = "Group" if alert.get("type") == "GROUP" else "Instance"
+    backend = alert.get("type") == "BACKEND"
+    label = {"GROUP": "Group", "BACKEND": "Backend"}.get(alert.get("type"), "Instance")
     body = [
         line,
         "",
         f"Host:      {alert['host']}",
         f"{label + ':':<10} {alert['name']}",
         f"State:     {alert['state']}",
-        f"Priority:  {alert['priority']}",
+        f"Servers:   {alert['priority']} UP" if backend else f"Priority:  {alert['priority']}",
         f"Time:      {alert['time']}",
         f"Event:     #{alert.get('seq', '?')} of {alert['host']} (numbered in order)",
     ]
@@ -501,10 +521,18 @@ def render(alert, cfg, sent_at=None):
             f"{alert['dropped_before']} older alert(s) were dropped: the spool of "
             f"{alert['host']} was full ({cfg['spool_max']} alerts).",
         ]
+    if backend and alert["state"] == "DOWN":
+        body += [
+            "",
+            f"HAProxy on {alert['host']} sees no UP server in {alert['name']}, and so does "
+            "the other node, or the VIP would have moved there: clients get 503 until a "
+            "server is UP again. A mail follows when it is.",
+        ]
     body += [
         "",
         "-- ",
-        f"halb-notify (keepalived notify hook) via {cfg['relay']}",
+        f"halb-notify ({'HAProxy backend check' if backend else 'keepalived notify hook'}) "
+        f"via {cfg['relay']}",
     ]
     return line, "\n".join(body) + "\n"
 
@@ -691,7 +719,8 @@ def main(argv=None, hook_ignores_stop=False):
         if args.flush:
             return flush(cfg, spool)
         alert = make_alert(cfg, *args.event)
-        if alert["state"] not in STATES:
+        known = BACKEND_STATES if alert["type"] == "BACKEND" else STATES
+        if alert["state"] not in known:
             log(syslog.LOG_WARNING, f"unexpected state {alert['state']!r}; queued as given")
         seq, _ = spool.enqueue(alert)
         log(syslog.LOG_INFO, f"queued alert #{seq}: {summary(alert)}")

@@ -69,6 +69,20 @@ def test_haproxy_ports_lists_each_bound_port_once():
     assert by_port[80]["proxies"] == by_port[443]["proxies"]
 
 
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.53", "::1"])
+def test_haproxy_ports_leaves_out_loopback_binds(address):
+    """The health frontend (127.0.0.1:8405) needs no hole in the firewall; a
+    port bound on loopback and elsewhere keeps its other address."""
+    data = base()
+    data["frontends"].append(
+        {"name": "halb_health", "mode": "http", "binds": [{"address": address, "port": 8405}]}
+    )
+    data["frontends"][0]["binds"].append({"address": address, "port": 80})
+    ports = {p["port"]: p for p in FILTERS["haproxy_ports"](data)}
+    assert 8405 not in ports
+    assert address not in ports[80]["addresses"] and ports[80]["addresses"]
+
+
 def test_haproxy_ports_refuses_bad_data():
     data = base()
     data["frontends"][0]["binds"][0]["port"] = 70000

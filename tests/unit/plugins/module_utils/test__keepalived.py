@@ -733,6 +733,34 @@ def test_track_in_a_sync_group_uses_weight_zero():
     assert {"name": "chk_haproxy", "weight": 0} in refs
 
 
+_BACKENDS = {
+    "name": "chk_haproxy_backends",
+    "script": "/usr/local/libexec/halb/halb-backends /usr/local/libexec/halb/halb-backends.json",
+    "interval": 1,
+    "fall": 1,
+    "rise": 1,
+    "weight": -60,
+}
+
+
+def test_a_weighted_only_check_lowers_the_priority_and_stays_out_of_sync_groups():
+    """HAProxy's backends as a priority change (both nodes lowered alike when
+    both lose their servers); in a sync group, where weights are ignored,
+    FAULT would leave the VIP nowhere, so the check is left out there."""
+    track = {**TRACK, "scripts": [*TRACK["scripts"], _BACKENDS]}
+    track["weighted_only"] = ["chk_haproxy_backends"]
+    data = pair()
+    data.pop("scripts", None)
+    data["instances"][0].pop("track_scripts", None)
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=track)
+    assert _tracked(lb1)[0] == ["chk_haproxy", "chk_haproxy_backends"]
+    text = k.render(lb1)
+    assert "vrrp_script chk_haproxy_backends {" in text and "    weight -60\n" in text
+    data["sync_groups"] = [{"name": "VG", "group": [data["instances"][0]["name"]]}]
+    synced = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=track)
+    assert synced["instances"][0]["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
+
+
 def test_no_track_changes_nothing():
     data = pair()
     assert k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=None) == (

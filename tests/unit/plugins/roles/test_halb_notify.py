@@ -289,6 +289,33 @@ def test_the_message_names_host_instance_state_priority_and_time(box):
     assert "Group:     VG_1" in hn.render(group, box.cfg)[1]
 
 
+def test_a_backend_alert_says_what_clients_get_and_that_a_mail_follows(box):
+    """halb-backends queues BACKEND alerts through the same spool."""
+    when = "2026-12-04T23:10:00+00:00"
+    down = dict(hn.make_alert(box.cfg, "BACKEND", "be_web", "DOWN", "0", when=when), seq=3)
+    subject, body = hn.render(down, box.cfg, sent_at=down["epoch"])
+    assert subject == (
+        f"lb1.example.test: backend be_web has no UP server on the node that holds the VIP, "
+        f"at {when}"
+    )
+    assert "Backend:   be_web" in body and "Servers:   0 UP" in body
+    assert "clients get 503" in body and "Priority" not in body
+    assert "(HAProxy backend check)" in body
+    up = hn.make_alert(box.cfg, "BACKEND", "be_web", "UP", "2", when=when)
+    assert (
+        hn.summary(up) == f"lb1.example.test: backend be_web is UP again (2 servers UP) at {when}"
+    )
+    assert "503" not in hn.render(up, box.cfg)[1]
+
+
+def test_a_backend_alert_is_queued_by_the_hook(box):
+    assert hn.main(["BACKEND", "be_web", "DOWN", "0"]) == 0
+    ((_, path),) = box.spool.entries()
+    alert = json.loads(pathlib.Path(path).read_text())
+    assert (alert["type"], alert["name"], alert["state"]) == ("BACKEND", "be_web", "DOWN")
+    assert not any("unexpected state" in line for line in box.logged)
+
+
 def test_the_time_is_iso_8601_with_a_zone(box):
     alert = hn.make_alert(box.cfg, "INSTANCE", "VI_1", "BACKUP", "140")
     parsed = datetime.datetime.fromisoformat(alert["time"])

@@ -1,0 +1,277 @@
+#!/usr/bin/python3 -I
+# Copyright: halb.cluster contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""halb-backends: can this node's HAProxy serve? (halb.cluster.keepalived)
+
+keepalived runs it as the vrrp_script ``chk_haproxy_backends`` every
+second, as an unprivileged user:
+
+    halb-backends /usr/local/libexec/halb/halb-backends.json
+
+It asks HAProxy itself, never the web servers: the haproxy role adds a
+frontend on loopback (haproxy_health_port, 127.0.0.1:8405 by default) that
+answers ``halb-health be_web=2 be_api=1``, the number of usable servers of
+each tracked backend as HAProxy's own health checks see them (``nbsrv``).
+It exits 0 when every tracked backend has at least one, 1 otherwise (or
+when HAProxy does not answer within ``timeout``), so keepalived lowers the
+node's priority by the check's weight: the node neither keeps nor retakes
+the VIP while its peer can serve. When both nodes lose every server, both
+are lowered alike, the order is kept and nothing moves.
+
+Alerts (when the settings name a ``notify`` program, halb-notify): on the
+node that holds one of ``vips``, a tracked backend with no UP server for
+``alert_after`` seconds (long enough for the VIP to move to a peer that can
+serve, which makes the alert moot) is queued as ``BACKEND <name> DOWN 0``
+through the fail-over alerts' spool; once it has an UP server again, on the
+node that sent the DOWN alert, ``BACKEND <name> UP <n>``. What was alerted
+is kept in ``state_dir`` (backends.json), so a restart neither repeats nor
+forgets an alert.
+
+Settings (JSON, written by the role): url, backends, vips, notify,
+alert_after, state_dir, timeout. Every line it logs goes to syslog as
+``halb-backends``; it only logs changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import syslog
+import tempfile
+import time
+
+# name=count pairs after the marker word; backend names as HAProxy allows them.
+_PAIR_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,64})=([0-9]{1,9})$")
+MARKER = "halb-health"
+IP_PATHS = ("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")
+
+
+class CheckError(Exception):
+    """Settings the program cannot use."""
+
+
+def log(priority, message):
+    try:
+        syslog.syslog(priority, message)
+    except OSError:
+        pass
+    if sys.stderr.isatty():
+        print(f"halb-backends: {message}", file=sys.stderr)
+
+
+def load_settings(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise CheckError(f"{path}: cannot read the settings ({exc})") from None
+    if not isinstance(data, dict):
+        raise CheckError(f"{path}: expected a JSON object")
+    url = data.get("url")
+    if not isinstance(url, str) or split_url(url) is None:
+        raise CheckError(f"{path}: url must be http://ADDRESS:PORT/")
+    backends = data.get("backends")
+    if not isinstance(backends, list) or not backends:
+        raise CheckError(f"{path}: backends must be a non-empty list")
+    for name in backends:
+        if not isinstance(name, str) or not _PAIR_RE.fullmatch(f"{name}=0"):
+            raise CheckError(f"{path}: {name!r} is not a backend name")
+    vips = data.get("vips") or []
+    notify = data.get("notify") or None
+    if notify is not None and not (isinstance(notify, str) and notify.startswith("/")):
+        raise CheckError(f"{path}: notify must be an absolute path")
+    return {
+        "url": url,
+        "backends": list(backends),
+        "vips": [str(v) for v in vips],
+        "notify": notify,
+        "alert_after": float(data.get("alert_after", 10)),
+        "state_dir": data.get("state_dir") or None,
+        "timeout": float(data.get("timeout", 0.8)),
+    }
+
+
+def parse_counts(text):
+    """``{backend: usable servers}`` from the health frontend's answer, or
+    None when the answer is not one (another service on the port)."""
+    words = text.split()
+    if not words or words[0] != MARKER:
+        return None
+    counts = {}
+    for word in words[1:]:
+        match = _PAIR_RE.fullmatch(word)
+        if match:
+            counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+_URL_RE = re.compile(r"^http://(\[[0-9A-Fa-f:.]+\]|[0-9.]+|localhost):([0-9]{1,5})(/[!-~]*)?$")
+
+
+def split_url(url):
+    """(host, port, path) of an http:// URL on an address, or None."""
+    match = _URL_RE.fullmatch(url)
+    if not match:
+        return None
+    return match.group(1).strip("[]"), int(match.group(2)), match.group(3) or "/"
+
+
+def ask_haproxy(url, timeout):
+    """HAProxy's counts, or None when it does not answer as expected.
+
+    One HTTP/1.0 request on a plain socket: this runs every second, and the
+    http.client and email modules urllib needs cost more than the check."""
+    where = split_url(url)
+    if where is None:
+        return None
+    host, port, path = where
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            conn.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode("ascii"))
+            data = b""
+            deadline = time.monotonic() + timeout
+            while len(data) < 8192 and time.monotonic() < deadline:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError:
+        return None
+    head, _, body = data.decode("ascii", "replace").partition("\r\n\r\n")
+    if not head.startswith("HTTP/1.") or head.split(" ", 2)[1:2] != ["200"]:
+        return None
+    return parse_counts(body)
+
+
+def held_addresses(output):
+    """The addresses in ``ip -o addr show`` output."""
+    found = set()
+    for line in output.splitlines():
+        words = line.split()
+        for i, word in enumerate(words[:-1]):
+            if word in ("inet", "inet6"):
+                found.add(words[i + 1].split("/")[0].lower())
+    return found
+
+
+def holds_vip(vips):
+    if not vips:
+        return False
+    for path in IP_PATHS:
+        if os.path.exists(path):
+            try:
+                out = subprocess.run(
+                    [path, "-o", "addr", "show"],
+                    capture_output=True,
+                    text=True,
+                    timeout=2,
+                    check=False,
+                ).stdout
+            except (OSError, subprocess.SubprocessError):
+                return False
+            held = held_addresses(out)
+            return any(vip.lower() in held for vip in vips)
+    return False
+
+
+def decide(state, counts, backends, holds, now, alert_after):
+    """The alerts to send and the new state (pure: the tests drive it).
+
+    ``state``: {"alerted": {name: epoch}, "down_since": {name: epoch}};
+    ``counts``: HAProxy's answer (None when it gave none: nothing changes).
+    """
+    alerted = dict(state.get("alerted") or {})
+    since = dict(state.get("down_since") or {})
+    alerts = []
+    if counts is None:
+        return alerts, {"alerted": alerted, "down_since": since}
+    for name in backends:
+        usable = counts.get(name, 0)
+        if usable > 0:
+            since.pop(name, None)
+            if name in alerted:
+                alerts.append((name, "UP", usable))
+                del alerted[name]
+        elif name in alerted:
+            continue
+        elif holds:
+            first = since.setdefault(name, now)
+            if now - first >= alert_after:
+                alerts.append((name, "DOWN", 0))
+                alerted[name] = now
+                del since[name]
+        else:
+            since.pop(name, None)
+    return alerts, {"alerted": alerted, "down_since": since}
+
+
+def load_state(state_dir):
+    try:
+        with open(os.path.join(state_dir, "backends.json"), encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_state(state_dir, state):
+    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".backends.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, sort_keys=True)
+        os.replace(tmp, os.path.join(state_dir, "backends.json"))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    syslog.openlog("halb-backends", syslog.LOG_PID, syslog.LOG_DAEMON)
+    if len(argv) != 1:
+        log(syslog.LOG_ERR, "usage: halb-backends SETTINGS.json")
+        return 2
+    try:
+        cfg = load_settings(argv[0])
+    except CheckError as exc:
+        log(syslog.LOG_ERR, str(exc))
+        return 2
+    counts = ask_haproxy(cfg["url"], cfg["timeout"])
+    empty = [] if counts is None else [b for b in cfg["backends"] if counts.get(b, 0) < 1]
+    if cfg["notify"] and cfg["state_dir"] and counts is not None:
+        state = load_state(cfg["state_dir"])
+        holds = holds_vip(cfg["vips"]) if empty or state.get("alerted") else False
+        alerts, new = decide(state, counts, cfg["backends"], holds, time.time(), cfg["alert_after"])
+        for name, what, usable in alerts:
+            log(
+                syslog.LOG_WARNING if what == "DOWN" else syslog.LOG_NOTICE,
+                f"backend {name}: "
+                + ("no UP server on the VIP holder" if what == "DOWN" else f"{usable} UP again"),
+            )
+            try:
+                subprocess.run(
+                    [cfg["notify"], "BACKEND", name, what, str(usable)], timeout=10, check=False
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                log(syslog.LOG_ERR, f"cannot run {cfg['notify']}: {exc}")
+        if new != {
+            "alerted": state.get("alerted") or {},
+            "down_since": state.get("down_since") or {},
+        }:
+            try:
+                save_state(cfg["state_dir"], new)
+            except OSError as exc:
+                log(syslog.LOG_ERR, f"cannot keep the alert state in {cfg['state_dir']}: {exc}")
+    if counts is None:
+        return 1
+    return 1 if empty else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
