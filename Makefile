@@ -68,7 +68,7 @@ image: engine ## the halb/debian-systemd:bookworm base image (debootstrap)
 browser: ## Debian's chromium + chromium-driver, for the stats-page test (haproxy scenario)
 	scripts/ensure-browser.sh
 
-bench-tools: ## wrk, nft, nsenter, ip on the controller, for `make bench` (Debian packages)
+bench-tools: ## wrk, nft, nsenter, ip on the controller, for `make bench` and the default scenario (Debian packages)
 	scripts/ensure-bench-tools.sh
 
 requirements: ## regenerate requirements.txt from requirements.in (scratch venv)
@@ -121,11 +121,12 @@ MOLECULE_LOGS := $(BUILD)/logs
 molecule_test = $(MOLECULE_ENV) COLUMNS=240 molecule test -s $(1) 2>&1 | tee $(MOLECULE_LOGS)/molecule-$(1).log \
 	|| { scripts/molecule-why.sh $(1) $(MOLECULE_LOGS)/molecule-$(1).log; exit 1; }
 
-molecule: image collection $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
+# bench-tools: the default scenario cuts a node off with nft through nsenter.
+molecule: image collection bench-tools $(if $(filter haproxy,$(S)),browser) ## molecule test -s $(S)
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	$(call molecule_test,$(S))
 
-molecule-all: image collection browser ## every scenario in turn (lab: syntax only)
+molecule-all: image collection browser bench-tools ## every scenario in turn (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS)"
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	@for s in $(TEST_SCENARIOS); do \

@@ -120,6 +120,7 @@ def check_inventory(inventory):
         "haproxy_keepalived_track": {
             "service": "haproxy.service",
             "down_file": "/run/halb/haproxy-down",
+            "health": {"url": "http://127.0.0.1:8405/", "backends": ["be_web"]},
         }
     }
     templars = {h: inventory.templar(h, haproxy_export) for h in members}
@@ -171,7 +172,8 @@ def test_the_example_inventory_passes_our_checks():
     assert [i["state"] for i in lb1["instances"]] == ["MASTER", "MASTER"]
     assert [i["state"] for i in lb2["instances"]] == ["BACKUP", "BACKUP"]
     # Both track HAProxy and the standby file; in the sync group the weighted
-    # ones with weight 0 (FAULT), as keepalived ignores weights there.
+    # ones with weight 0 (FAULT), as keepalived ignores weights there, and not
+    # the backend check (FAULT on both nodes would leave the VIP nowhere).
     for inst in lb1["instances"]:
         assert inst["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
         assert inst["track_files"] == [
@@ -223,7 +225,16 @@ def test_the_lab_inventory_passes_our_checks(scenario_hosts, tmp_path):
     assert len(derived) == 2
     inst = next(iter(derived.values()))["instances"][0]
     assert inst["track_scripts"] == [{"name": "chk_haproxy"}]
-    assert inst["track_files"] == [{"name": "haproxy_down"}, {"name": "halb_standby"}]
+    # The backend check's track file too (the haproxy role exported its health frontend).
+    assert inst["track_files"] == [
+        {"name": "haproxy_down"},
+        {"name": "haproxy_backends"},
+        {"name": "halb_standby"},
+    ]
+    backends = next(
+        t for t in next(iter(derived.values()))["track_files"] if t["name"] == "haproxy_backends"
+    )
+    assert backends["weight"] == -60 and backends["file"] == "/run/halb-backends/down"
     standby = next(
         t for t in next(iter(derived.values()))["track_files"] if t["name"] == "halb_standby"
     )

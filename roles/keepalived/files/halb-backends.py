@@ -3,20 +3,24 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """halb-backends: can this node's HAProxy serve? (halb.cluster.keepalived)
 
-keepalived runs it as the vrrp_script ``chk_haproxy_backends`` every
-second, as an unprivileged user:
+A small service (halb-backends.service, as the notify user) that keepalived
+reads through a track file, event driven:
 
-    halb-backends /usr/local/libexec/halb/halb-backends.json
+    halb-backends --watch /usr/local/libexec/halb/halb-backends.json
 
 It asks HAProxy itself, never the web servers: the haproxy role adds a
 frontend on loopback (haproxy_health_port, 127.0.0.1:8405 by default) that
 answers ``halb-health be_web=2 be_api=1``, the number of usable servers of
 each tracked backend as HAProxy's own health checks see them (``nbsrv``).
-It exits 0 when every tracked backend has at least one, 1 otherwise (or
-when HAProxy does not answer within ``timeout``), so keepalived lowers the
-node's priority by the check's weight: the node neither keeps nor retakes
-the VIP while its peer can serve. When both nodes lose every server, both
-are lowered alike, the order is kept and nothing moves.
+Every ``interval`` seconds it asks, and it writes ``1`` into ``track_file``
+(atomically) as soon as a tracked backend has no usable server, or HAProxy
+has not answered twice in a row, and ``0`` once every one has one again.
+keepalived tracks that file with a negative weight: the node's priority
+drops, so it neither keeps nor retakes the VIP while its peer can serve.
+When both nodes lose every server, both are lowered alike, the order is
+kept and nothing moves. A long-running process rather than a vrrp_script:
+a script started every second, starved of CPU past its timeout, counts as
+failed at once and moves the VIP for nothing.
 
 Alerts (when the settings name a ``notify`` program, halb-notify): on the
 node that holds one of ``vips``, a tracked backend with no UP server for
@@ -27,9 +31,13 @@ node that sent the DOWN alert, ``BACKEND <name> UP <n>``. What was alerted
 is kept in ``state_dir`` (backends.json), so a restart neither repeats nor
 forgets an alert.
 
+Without --watch it asks once and exits 0 (every tracked backend has a
+server), 1 (one has none, or HAProxy does not answer) or 2 (bad settings):
+a check for the operator. It rereads the settings when they change and
+exits when its own program file changes (systemd starts the new one).
 Settings (JSON, written by the role): url, backends, vips, notify,
-alert_after, state_dir, timeout. Every line it logs goes to syslog as
-``halb-backends``; it only logs changes.
+alert_after, state_dir, timeout, track_file, interval. It logs changes
+only, to syslog as ``halb-backends``.
 """
 
 from __future__ import annotations
@@ -93,6 +101,8 @@ def load_settings(path):
         "alert_after": float(data.get("alert_after", 10)),
         "state_dir": data.get("state_dir") or None,
         "timeout": float(data.get("timeout", 0.8)),
+        "track_file": data.get("track_file") or None,
+        "interval": max(0.1, float(data.get("interval", 0.5))),
     }
 
 
@@ -231,23 +241,63 @@ def save_state(state_dir, state):
         raise
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    syslog.openlog("halb-backends", syslog.LOG_PID, syslog.LOG_DAEMON)
-    if len(argv) != 1:
-        log(syslog.LOG_ERR, "usage: halb-backends SETTINGS.json")
-        return 2
+def write_track(path, down):
+    """``1`` (cannot serve) or ``0`` into the track file, atomically (keepalived
+    watches it with inotify)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".track.")
     try:
-        cfg = load_settings(argv[0])
-    except CheckError as exc:
-        log(syslog.LOG_ERR, str(exc))
-        return 2
-    counts = ask_haproxy(cfg["url"], cfg["timeout"])
-    empty = [] if counts is None else [b for b in cfg["backends"] if counts.get(b, 0) < 1]
-    if cfg["notify"] and cfg["state_dir"] and counts is not None:
-        state = load_state(cfg["state_dir"])
-        holds = holds_vip(cfg["vips"]) if empty or state.get("alerted") else False
-        alerts, new = decide(state, counts, cfg["backends"], holds, time.time(), cfg["alert_after"])
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write("1\n" if down else "0\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class Checker:
+    """One node's view: HAProxy's counts, the track file, the alerts."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.misses = 0
+        self.down = None
+        self.state = load_state(cfg["state_dir"]) if cfg["state_dir"] else {}
+
+    def step(self, now):
+        """Ask HAProxy once; return whether this node cannot serve (None: not known yet)."""
+        cfg = self.cfg
+        counts = ask_haproxy(cfg["url"], cfg["timeout"])
+        self.misses = 0 if counts is not None else self.misses + 1
+        if counts is None:
+            down = True if self.misses >= 2 else self.down
+        else:
+            down = any(counts.get(b, 0) < 1 for b in cfg["backends"])
+        if down is not None and down != self.down and cfg["track_file"]:
+            try:
+                write_track(cfg["track_file"], down)
+            except OSError as exc:
+                log(syslog.LOG_ERR, f"cannot write {cfg['track_file']}: {exc}")
+                return down
+            if counts is None:
+                detail = "HAProxy does not answer"
+            else:
+                detail = ", ".join(f"{b}={counts.get(b, 0)}" for b in cfg["backends"])
+            log(
+                syslog.LOG_WARNING if down else syslog.LOG_NOTICE,
+                f"{'cannot' if down else 'can'} serve ({detail})",
+            )
+        self.down = down
+        if cfg["notify"] and cfg["state_dir"] and counts is not None:
+            self.alert(counts, now)
+        return down
+
+    def alert(self, counts, now):
+        cfg = self.cfg
+        empty = any(counts.get(b, 0) < 1 for b in cfg["backends"])
+        holds = holds_vip(cfg["vips"]) if empty or self.state.get("alerted") else False
+        alerts, new = decide(self.state, counts, cfg["backends"], holds, now, cfg["alert_after"])
         for name, what, usable in alerts:
             log(
                 syslog.LOG_WARNING if what == "DOWN" else syslog.LOG_NOTICE,
@@ -260,17 +310,75 @@ def main(argv=None):
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 log(syslog.LOG_ERR, f"cannot run {cfg['notify']}: {exc}")
-        if new != {
-            "alerted": state.get("alerted") or {},
-            "down_since": state.get("down_since") or {},
-        }:
+        old = {
+            "alerted": self.state.get("alerted") or {},
+            "down_since": self.state.get("down_since") or {},
+        }
+        self.state = new
+        if new != old:
             try:
                 save_state(cfg["state_dir"], new)
             except OSError as exc:
                 log(syslog.LOG_ERR, f"cannot keep the alert state in {cfg['state_dir']}: {exc}")
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def watch(path, limit=None):
+    """Ask every ``interval`` seconds until stopped (or ``limit`` rounds, for
+    the tests); reread the settings when they change; return 0 when the
+    program file changed (systemd starts the new one)."""
+    cfg = load_settings(path)
+    checker = Checker(cfg)
+    seen, program = _mtime(path), _mtime(os.path.abspath(__file__))
+    log(syslog.LOG_INFO, f"watching {', '.join(cfg['backends'])} at {cfg['url']}")
+    rounds = 0
+    while limit is None or rounds < limit:
+        rounds += 1
+        checker.step(time.time())
+        time.sleep(cfg["interval"])
+        if _mtime(os.path.abspath(__file__)) != program:
+            log(syslog.LOG_INFO, "the program changed: exiting for the new one")
+            return 0
+        if _mtime(path) != seen:
+            seen = _mtime(path)
+            try:
+                cfg = load_settings(path)
+            except CheckError as exc:
+                log(syslog.LOG_ERR, f"{exc}; keeping the settings read before")
+                continue
+            checker.cfg = cfg
+            checker.down = None  # write the track file again under the new settings
+            log(syslog.LOG_INFO, f"settings reread: {', '.join(cfg['backends'])}")
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    syslog.openlog("halb-backends", syslog.LOG_PID, syslog.LOG_DAEMON)
+    watching = bool(argv) and argv[0] == "--watch"
+    args = argv[1:] if watching else argv
+    if len(args) != 1:
+        log(syslog.LOG_ERR, "usage: halb-backends [--watch] SETTINGS.json")
+        return 2
+    try:
+        if watching:
+            return watch(args[0])
+        cfg = load_settings(args[0])
+    except CheckError as exc:
+        log(syslog.LOG_ERR, str(exc))
+        return 2
+    counts = ask_haproxy(cfg["url"], cfg["timeout"])
     if counts is None:
+        print(f"HAProxy does not answer at {cfg['url']}")
         return 1
-    return 1 if empty else 0
+    print(" ".join(f"{b}={counts.get(b, 0)}" for b in cfg["backends"]))
+    return 1 if any(counts.get(b, 0) < 1 for b in cfg["backends"]) else 0
 
 
 if __name__ == "__main__":

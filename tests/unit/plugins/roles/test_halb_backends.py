@@ -11,6 +11,7 @@ import http.server
 import importlib.machinery
 import importlib.util
 import json
+import os
 import pathlib
 import sys
 import threading
@@ -201,14 +202,26 @@ def _calls(settings):
     return [json.loads(line) for line in calls.read_text().splitlines()] if calls.exists() else []
 
 
-def test_main_exits_0_with_a_server_and_1_without(settings):
+def test_main_asks_once_exits_0_with_a_server_and_1_without_and_never_alerts(settings, capsys):
     assert hb.main([str(settings)]) == 0
+    assert capsys.readouterr().out == "be_web=1\n"
     _Health.body = "halb-health be_web=0"
     assert hb.main([str(settings)]) == 1
-    assert _calls(settings) == [["BACKEND", "be_web", "DOWN", "0"]]
-    assert hb.main([str(settings)]) == 1  # alerted once, not again
+    assert _calls(settings) == []  # alerts are the service's
+
+
+def test_the_service_alerts_once_on_the_vip_holder_and_again_on_recovery(settings, tmp_path):
+    checker, _ = _checker(settings, tmp_path)
+    _Health.body = "halb-health be_web=0"
+    checker.step(0.0)
+    assert _calls(settings) == [["BACKEND", "be_web", "DOWN", "0"]]  # alert_after 0
+    checker.step(1.0)
+    assert len(_calls(settings)) == 1  # once
+    again = hb.Checker(checker.cfg)  # a restart remembers what was alerted
+    again.step(2.0)
+    assert len(_calls(settings)) == 1
     _Health.body = "halb-health be_web=2"
-    assert hb.main([str(settings)]) == 0
+    again.step(3.0)
     assert _calls(settings)[1:] == [["BACKEND", "be_web", "UP", "2"]]
     state = json.loads((settings.parent / "state" / "backends.json").read_text())
     assert state == {"alerted": {}, "down_since": {}}
@@ -246,3 +259,63 @@ def test_main_refuses_settings_it_cannot_use(settings, change, expected):
     assert hb.main([str(settings)]) == expected
     assert hb.main([]) == 2
     assert hb.main([str(settings.parent / "missing.json")]) == 2
+
+
+# --- the service (--watch): the track file keepalived reads ---------------
+
+
+def _checker(settings, tmp_path):
+    data = json.loads(settings.read_text())
+    data["track_file"] = str(tmp_path / "down")
+    settings.write_text(json.dumps(data))
+    return hb.Checker(hb.load_settings(str(settings))), tmp_path / "down"
+
+
+def test_the_track_file_says_1_at_once_when_a_backend_has_no_server(settings, tmp_path):
+    checker, track = _checker(settings, tmp_path)
+    assert checker.step(0.0) is False and track.read_text() == "0\n"
+    _Health.body = "halb-health be_web=0"
+    assert checker.step(1.0) is True and track.read_text() == "1\n"
+    _Health.body = "halb-health be_web=1"
+    assert checker.step(2.0) is False and track.read_text() == "0\n"
+
+
+def test_one_missed_answer_changes_nothing_two_mean_cannot_serve(settings, tmp_path, health):
+    checker, track = _checker(settings, tmp_path)
+    checker.step(0.0)
+    health.shutdown()
+    health.server_close()
+    assert checker.step(1.0) is False and track.read_text() == "0\n"
+    assert checker.step(2.0) is True and track.read_text() == "1\n"
+
+
+def test_the_track_file_is_written_only_on_a_change(settings, tmp_path):
+    checker, track = _checker(settings, tmp_path)
+    checker.step(0.0)
+    before = track.stat().st_mtime_ns, track.stat().st_ino
+    checker.step(1.0)
+    assert (track.stat().st_mtime_ns, track.stat().st_ino) == before
+
+
+def test_watch_rereads_changed_settings(settings, tmp_path, monkeypatch):
+    _, track = _checker(settings, tmp_path)
+    monkeypatch.setattr(hb.time, "sleep", lambda seconds: None)
+    assert hb.watch(str(settings), limit=2) == 0
+    assert track.read_text() == "0\n"
+    data = json.loads(settings.read_text())
+    data["backends"] = ["be_web", "be_api"]  # be_api: not in the answer, so none
+    seen = []
+    real_step = hb.Checker.step
+
+    def step(self, now):
+        seen.append(list(self.cfg["backends"]))
+        if len(seen) == 1:
+            settings.write_text(json.dumps(data))
+            os_stat = settings.stat()
+            os.utime(settings, ns=(os_stat.st_atime_ns, os_stat.st_mtime_ns + 10**9))
+        return real_step(self, now)
+
+    monkeypatch.setattr(hb.Checker, "step", step)
+    hb.watch(str(settings), limit=2)
+    assert seen == [["be_web"], ["be_web", "be_api"]]
+    assert track.read_text() == "1\n"
