@@ -126,13 +126,16 @@ molecule: image collection bench-tools $(if $(filter haproxy,$(S)),browser) ## m
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	$(call molecule_test,$(S))
 
-molecule-all: image collection browser bench-tools ## every scenario in turn (lab: syntax only)
-	@echo "scenarios: $(TEST_SCENARIOS)"
+# Two at a time (MOLECULE_JOBS): scenarios have their own containers and
+# networks and mostly wait; `default`, the longest, gets a lane of its own.
+# Each run's output is in build/logs/molecule-<scenario>.log; a failed one's
+# reasons are repeated at the end (scripts/molecule-lanes.sh).
+MOLECULE_JOBS ?= 2
+molecule-all: image collection browser bench-tools ## every scenario, MOLECULE_JOBS at a time (lab: syntax only)
+	@echo "scenarios: $(TEST_SCENARIOS) ($(MOLECULE_JOBS) at a time)"
 	@install -d -m 0700 $(MOLECULE_LOGS)
-	@for s in $(TEST_SCENARIOS); do \
-		echo "=== molecule test -s $$s"; \
-		$(call molecule_test,$$s); \
-	done
+	$(MOLECULE_ENV) scripts/molecule-lanes.sh $(MOLECULE_JOBS) $(MOLECULE_LOGS) \
+		default $(filter-out default,$(TEST_SCENARIOS))
 	$(if $(filter lab,$(SCENARIOS)),$(MOLECULE_ENV) molecule syntax -s lab)
 
 test: lint unit molecule-all ## everything CI runs
