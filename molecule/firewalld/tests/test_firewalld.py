@@ -299,10 +299,11 @@ def test_firewalld_alone_without_lists_refuses_to_prune(pair):
         for host in pair.HOSTS:
             pair.sh(host, f"rm -rf {facts} && mv {facts}.aside {facts}")
     assert proc.returncode != 0
+    output = proc.stdout + proc.stderr  # the failure goes to stderr
     for name in ("firewalld_vrrp", "firewalld_ports"):
-        assert f"{name}: not known here" in proc.stdout, proc.stdout[-6000:]
-    assert "firewalld_prune would remove" in proc.stdout
-    assert "224.0.0.18" in proc.stdout and "80/tcp" in proc.stdout
+        assert f"{name}: not known here" in output, output[-6000:]
+    assert "firewalld_prune would remove" in output
+    assert "224.0.0.18" in output and "80/tcp" in output
     assert the_rules(pair) == before
     assert pair.settled_holder(expect=pair.HOSTS[0]) == pair.HOSTS[0]
 
