@@ -264,7 +264,7 @@ def _giveback_cells(entry):
     if never:
         dead += f"; {never} run(s) never answered again"
     watched = [r["giveback_s"] for r in runs if "giveback_s" in r]
-    return failed, dead, f"{min(watched):.0f}-{max(watched):.0f}" if watched else "-"
+    return failed, dead, _range([round(w) for w in watched]) if watched else "-"
 
 
 def failover_section(name, data):

@@ -298,6 +298,14 @@ def rolling_restart(lab, repetitions=5, profile="default"):
             "dead_s": dead["seconds"],
             "two_holders_s": A.two_holders(held),
             "vip_moves": sum(len(spans) for spans in held.values()) - 1,
+            # When each node took the VIP (seconds from the start of the
+            # playbook), to set the failed requests beside.
+            "vip_taken_s": sorted(
+                (round(t0 - start, 3), node)
+                for node, spans in held.items()
+                for t0, _ in spans
+                if t0 > watch.start_time
+            ),
             "outages": _outages(records, start),
             "reasons": sorted({r[3] for r in records if not r[1]}),
         }
