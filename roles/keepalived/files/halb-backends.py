@@ -22,6 +22,13 @@ kept and nothing moves. A long-running process rather than a vrrp_script:
 a script started every second, starved of CPU past its timeout, counts as
 failed at once and moves the VIP for nothing.
 
+While the node holds a VIP and can serve, it repeats the VIP's gratuitous
+ARP every ``garp_interval`` seconds (IPv4; the unit gives it CAP_NET_RAW):
+after a partition heals, the clients that still name the other node's MAC
+for the VIP are corrected within that time. Unlike keepalived's
+vrrp_garp_master_refresh, it stays silent while the node cannot serve, so
+an old master lowered during the partition does not pull the clients back.
+
 Alerts (when the settings name a ``notify`` program, halb-notify): on the
 node that holds one of ``vips``, a tracked backend with no UP server for
 ``alert_after`` seconds (long enough for the VIP to move to a peer that can
@@ -36,7 +43,7 @@ server), 1 (one has none, or HAProxy does not answer) or 2 (bad settings):
 a check for the operator. It rereads the settings when they change and
 exits when its own program file changes (systemd starts the new one).
 Settings (JSON, written by the role): url, backends, vips, notify,
-alert_after, state_dir, timeout, track_file, interval. It logs changes
+alert_after, state_dir, timeout, track_file, interval, garp_interval. It logs changes
 only, to syslog as ``halb-backends``.
 """
 
@@ -47,6 +54,7 @@ import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import syslog
@@ -103,6 +111,7 @@ def load_settings(path):
         "timeout": float(data.get("timeout", 0.8)),
         "track_file": data.get("track_file") or None,
         "interval": max(0.1, float(data.get("interval", 0.5))),
+        "garp_interval": float(data.get("garp_interval", 0)),
     }
 
 
@@ -159,19 +168,18 @@ def ask_haproxy(url, timeout):
 
 
 def held_addresses(output):
-    """The addresses in ``ip -o addr show`` output."""
-    found = set()
+    """``{address: interface}`` from ``ip -o addr show`` output."""
+    found = {}
     for line in output.splitlines():
         words = line.split()
         for i, word in enumerate(words[:-1]):
-            if word in ("inet", "inet6"):
-                found.add(words[i + 1].split("/")[0].lower())
+            if word in ("inet", "inet6") and len(words) > 1:
+                found[words[i + 1].split("/")[0].lower()] = words[1].split("@")[0]
     return found
 
 
-def holds_vip(vips):
-    if not vips:
-        return False
+def addresses():
+    """This node's addresses (``{address: interface}``), or {} when ``ip`` fails."""
     for path in IP_PATHS:
         if os.path.exists(path):
             try:
@@ -183,10 +191,40 @@ def holds_vip(vips):
                     check=False,
                 ).stdout
             except (OSError, subprocess.SubprocessError):
-                return False
-            held = held_addresses(out)
-            return any(vip.lower() in held for vip in vips)
-    return False
+                return {}
+            return held_addresses(out)
+    return {}
+
+
+def held_vips(vips, held):
+    """``[(interface, vip)]`` of the VIPs this node holds."""
+    return [(held[v.lower()], v) for v in vips if v.lower() in held]
+
+
+def holds_vip(vips):
+    return bool(vips) and bool(held_vips(vips, addresses()))
+
+
+def arp_frame(mac, address):
+    """A gratuitous ARP (a broadcast request for ``address`` from itself), as
+    keepalived sends it: every host on the segment that knows the address
+    takes ``mac`` for it."""
+    ip = socket.inet_aton(address)
+    arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + mac + ip + b"\x00" * 6 + ip
+    return b"\xff" * 6 + mac + b"\x08\x06" + arp
+
+
+def send_garp(interface, address):
+    """One gratuitous ARP for an IPv4 ``address`` on ``interface`` (needs
+    CAP_NET_RAW, which the unit gives); False when it could not be sent."""
+    try:
+        with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as raw:
+            raw.bind((interface, 0))
+            mac = raw.getsockname()[4][:6]
+            raw.send(arp_frame(mac, address))
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def decide(state, counts, backends, holds, now, alert_after):
@@ -264,6 +302,34 @@ class Checker:
         self.misses = 0
         self.down = None
         self.state = load_state(cfg["state_dir"]) if cfg["state_dir"] else {}
+        self.garp_at = None
+        self.garp_failed = False
+
+    def refresh_arp(self, now):
+        """While this node holds a VIP and can serve, repeat its gratuitous ARP
+        every ``garp_interval`` seconds (IPv4 VIPs). keepalived's own refresh
+        (vrrp_garp_master_refresh) would go on while the node cannot serve:
+        after a partition heals, the old master, still MASTER for up to an
+        advert interval and lowered because its servers went DOWN meanwhile,
+        would pull the clients away from the peer that serves. Returns the
+        VIPs announced."""
+        interval = self.cfg["garp_interval"]
+        if interval <= 0 or self.down is not False:
+            self.garp_at = None
+            return []
+        if self.garp_at is not None and now - self.garp_at < interval:
+            return []
+        self.garp_at = now
+        sent = []
+        for interface, vip in held_vips(self.cfg["vips"], addresses()):
+            if ":" in vip:
+                continue  # IPv6: keepalived's own unsolicited NAs
+            if send_garp(interface, vip):
+                sent.append(vip)
+            elif not self.garp_failed:
+                self.garp_failed = True
+                log(syslog.LOG_ERR, f"cannot send a gratuitous ARP for {vip} on {interface}")
+        return sent
 
     def step(self, now):
         """Ask HAProxy once; return whether this node cannot serve (None: not known yet)."""
@@ -289,6 +355,7 @@ class Checker:
                 f"{'cannot' if down else 'can'} serve ({detail})",
             )
         self.down = down
+        self.refresh_arp(now)
         if cfg["notify"] and cfg["state_dir"] and counts is not None:
             self.alert(counts, now)
         return down

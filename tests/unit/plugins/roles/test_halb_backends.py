@@ -76,7 +76,24 @@ def test_held_addresses_reads_ip_o_addr():
         "2: eth0    inet6 FD00:77::100/64 scope global \\ ...\n"
     )
     held = hb.held_addresses(out)
-    assert {"127.0.0.1", "172.30.77.11", "172.30.77.100", "fd00:77::100"} <= held
+    assert {"127.0.0.1", "172.30.77.11", "172.30.77.100", "fd00:77::100"} <= set(held)
+    assert held["172.30.77.100"] == "eth0" and held["127.0.0.1"] == "lo"
+    assert hb.held_vips(["172.30.77.100", "172.30.77.200", "FD00:77::100"], held) == [
+        ("eth0", "172.30.77.100"),
+        ("eth0", "FD00:77::100"),
+    ]
+
+
+def test_arp_frame_is_a_gratuitous_arp_request_from_the_vip():
+    mac = bytes.fromhex("020000000a0b")
+    frame = hb.arp_frame(mac, "172.30.77.100")
+    assert len(frame) == 42
+    assert frame[:6] == b"\xff" * 6 and frame[6:12] == mac and frame[12:14] == b"\x08\x06"
+    htype, ptype, hlen, plen, op = __import__("struct").unpack("!HHBBH", frame[14:22])
+    assert (htype, ptype, hlen, plen, op) == (1, 0x0800, 6, 4, 1)
+    vip = bytes([172, 30, 77, 100])
+    assert frame[22:28] == mac and frame[28:32] == vip  # sender: the VIP at this MAC
+    assert frame[32:38] == b"\x00" * 6 and frame[38:42] == vip  # target: the VIP itself
 
 
 # --- when to alert -----------------------------------------------------------
@@ -319,3 +336,42 @@ def test_watch_rereads_changed_settings(settings, tmp_path, monkeypatch):
     hb.watch(str(settings), limit=2)
     assert seen == [["be_web"], ["be_web", "be_api"]]
     assert track.read_text() == "1\n"
+
+
+# --- gratuitous ARP only from a node that can serve ---------------------------
+
+
+def test_the_arp_refresh_comes_only_from_a_vip_holder_that_can_serve(
+    settings, tmp_path, monkeypatch
+):
+    checker, _ = _checker(settings, tmp_path)
+    checker.cfg = {**checker.cfg, "garp_interval": 1.0, "vips": ["172.30.77.100", "fd00:77::100"]}
+    sent = []
+    monkeypatch.setattr(hb, "addresses", lambda: {"172.30.77.100": "eth0", "fd00:77::100": "eth0"})
+    monkeypatch.setattr(
+        hb, "send_garp", lambda interface, vip: sent.append((interface, vip)) or True
+    )
+    checker.step(0.0)
+    assert sent == [("eth0", "172.30.77.100")]  # IPv6: keepalived's own NAs
+    checker.step(0.5)
+    assert len(sent) == 1  # once per garp_interval
+    checker.step(1.0)
+    assert len(sent) == 2
+    _Health.body = "halb-health be_web=0"
+    checker.step(2.0)
+    checker.step(3.0)
+    assert len(sent) == 2  # cannot serve: silent, the peer keeps the clients
+    _Health.body = "halb-health be_web=1"
+    checker.step(3.2)
+    assert len(sent) == 3  # at once when it can serve again
+    monkeypatch.setattr(hb, "addresses", dict)
+    checker.step(5.0)
+    assert len(sent) == 3  # no VIP held: nothing to announce
+
+
+def test_the_arp_refresh_is_off_with_interval_0(settings, tmp_path, monkeypatch):
+    checker, _ = _checker(settings, tmp_path)
+    monkeypatch.setattr(hb, "addresses", lambda: {"172.30.77.100": "eth0"})
+    monkeypatch.setattr(hb, "send_garp", lambda *a: pytest.fail("sent"))
+    checker.step(0.0)
+    checker.step(5.0)
