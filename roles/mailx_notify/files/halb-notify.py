@@ -524,9 +524,10 @@ def render(alert, cfg, sent_at=None):
     if backend and alert["state"] == "DOWN":
         body += [
             "",
-            f"HAProxy on {alert['host']} sees no UP server in {alert['name']}, and so does "
-            "the other node, or the VIP would have moved there: clients get 503 until a "
-            "server is UP again. A mail follows when it is.",
+            f"HAProxy on {alert['host']} sees no UP server in {alert['name']}: clients "
+            "reaching it get 503 until a server is UP again (a mail follows then). Had the "
+            "other node been able to serve, the VIP would have moved there, unless the two "
+            "could not hear each other: the VRRP alerts around this one tell.",
         ]
     body += [
         "",

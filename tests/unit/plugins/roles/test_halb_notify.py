@@ -299,7 +299,7 @@ def test_a_backend_alert_says_what_clients_get_and_that_a_mail_follows(box):
         f"at {when}"
     )
     assert "Backend:   be_web" in body and "Servers:   0 UP" in body
-    assert "clients get 503" in body and "Priority" not in body
+    assert "get 503" in body and "a mail follows" in body and "Priority" not in body
     assert "(HAProxy backend check)" in body
     up = hn.make_alert(box.cfg, "BACKEND", "be_web", "UP", "2", when=when)
     assert (
