@@ -215,23 +215,13 @@ def test_every_server_down_keeps_the_vip_in_place_and_mails_down_then_up(pair_at
         # Both nodes are lowered alike: the order is kept, nothing moves.
         most = pair.never_two_holders(15.0)
         assert most == 1 and pair.holders() == [master]
-        wait_for(
-            lambda: any(m["subject"].startswith(down) for m in mail.messages()[since:]),
-            timeout=90,
-            interval=1,
-            what=f"the alert {down!r} at the relay",
-        )
+        _mail_arrives(down, since, timeout=90)
         assert pair.holders() == [master]
     finally:
         for web in WEBS:
             sh(web, "systemctl start nginx.service", check=False)
     up = f"{name}: backend be_web is UP again"
-    wait_for(
-        lambda: any(m["subject"].startswith(up) for m in mail.messages()[since:]),
-        timeout=90,
-        interval=1,
-        what=f"the alert {up!r} at the relay",
-    )
+    _mail_arrives(up, since, timeout=90)
     subjects = [m["subject"] for m in mail.messages()[since:]]
     # Only the VIP holder mails, once each way.
     assert sum(s.startswith(down) for s in subjects) == 1, subjects
@@ -276,13 +266,19 @@ def test_docker_stop_of_the_master_is_a_clean_stop_and_the_pair_is_whole_again(
             container(master).start()
     pair.settled_holder(timeout=120, expect=master)
     wanted = f"{mail.NAMES[master]}: VI_WEB is now STOP"
-    wait_for(
-        lambda: any(m["subject"].startswith(wanted) for m in mail.messages()[since:]),
-        timeout=120,
-        interval=1,
-        what=f"the alert {wanted!r} at the relay",
-    )
+    _mail_arrives(wanted, since, timeout=120)
     wait_for(_serves, timeout=60, what="the VIP to serve")
+
+
+def _mail_arrives(subject, since, timeout):
+    """Wait until the relay got a mail whose subject starts with ``subject``
+    (after the first ``since`` messages)."""
+    wait_for(
+        lambda: any(m["subject"].startswith(subject) for m in mail.messages()[since:]),
+        timeout=timeout,
+        interval=1,
+        what=f"the alert {subject!r} at the relay",
+    )
 
 
 def _serves():

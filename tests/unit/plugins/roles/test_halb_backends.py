@@ -8,29 +8,16 @@ executable that records its arguments: no network beyond 127.0.0.1.
 from __future__ import annotations
 
 import http.server
-import importlib.machinery
-import importlib.util
 import json
 import os
-import pathlib
 import sys
 import threading
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[4]
-PROGRAM = ROOT / "roles" / "keepalived" / "files" / "halb-backends.py"
+from .programs import load
 
-
-def _load():
-    loader = importlib.machinery.SourceFileLoader("halb_backends", str(PROGRAM))
-    spec = importlib.util.spec_from_loader("halb_backends", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-hb = _load()
+hb = load("keepalived", "halb-backends.py", "halb_backends")
 
 
 # --- what HAProxy says -------------------------------------------------------

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
-import importlib.machinery
-import importlib.util
 import json
 import os
 import pathlib
@@ -23,21 +21,14 @@ import time
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[4]
+from .programs import ROOT, load
+
 PROGRAM = ROOT / "roles" / "mailx_notify" / "files" / "halb-notify.py"
 SECRET = "S3cr@t:pw/x"
 SECRET_ENCODED = "S3cr%40t%3Apw%2Fx"
 
 
-def _load():
-    loader = importlib.machinery.SourceFileLoader("halb_notify", str(PROGRAM))
-    spec = importlib.util.spec_from_loader("halb_notify", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-hn = _load()
+hn = load("mailx_notify", "halb-notify.py", "halb_notify")
 
 FAKE_MAILER = """\
 #!{python}
