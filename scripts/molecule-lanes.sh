@@ -5,9 +5,9 @@
 # independent (each has its own containers, docker network and molecule
 # ephemeral directory) and spend most of their time waiting on apt, systemd
 # and timers, so two lanes take about the time of the longest lane instead of
-# the sum. The first scenario gets a lane of its own (give the longest
-# first: `default`); the others share the remaining lanes, each lane running
-# its scenarios one after another.
+# the sum. Scenarios go to lanes longest first, each to the lane with the
+# least work so far (MOLECULE_WEIGHTS: "scenario=minutes ..."), and each lane
+# runs its scenarios one after another.
 #
 # Each run's whole output goes to LOG_DIR/molecule-<scenario>.log only (lanes
 # would interleave on the terminal); one line is printed when a scenario
@@ -28,18 +28,28 @@ trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "${results}"' EXIT
 trap 'exit 130' INT TERM
 
 (( jobs >= 1 )) || jobs=1
+# Longest first, each to the lane with the least work so far (minutes from
+# MOLECULE_WEIGHTS, "name=minutes ..."; 5 for a scenario it does not name).
+declare -A weight=()
+for pair in ${MOLECULE_WEIGHTS:-}; do
+    weight[${pair%%=*}]=${pair#*=}
+done
+mapfile -t ordered < <(for s in "${scenarios[@]}"; do echo "${weight[$s]:-5} ${s}"; done \
+    | sort -k1,1nr -k2,2 | awk '{print $2}')
 lanes=()
-if (( jobs == 1 || ${#scenarios[@]} <= 1 )); then
-    lanes=("${scenarios[*]}")
-else
-    lanes[0]=${scenarios[0]}
-    i=0
-    for s in "${scenarios[@]:1}"; do
-        lane=$(( 1 + i % (jobs - 1) ))
-        lanes[lane]="${lanes[lane]:-} ${s}"
-        i=$(( i + 1 ))
+load=()
+for (( l = 0; l < jobs; l++ )); do lanes[l]=""; load[l]=0; done
+for s in "${ordered[@]}"; do
+    best=0
+    for (( l = 1; l < jobs; l++ )); do
+        (( load[l] < load[best] )) && best=${l}
     done
-fi
+    lanes[best]="${lanes[best]} ${s}"
+    load[best]=$(( load[best] + ${weight[$s]:-5} ))
+done
+for (( l = 0; l < jobs; l++ )); do
+    [[ -n ${lanes[l]// /} ]] && echo "lane $(( l + 1 )) (about ${load[l]} min):${lanes[l]}"
+done
 
 run_lane() {
     local s start rc
@@ -59,6 +69,7 @@ run_lane() {
 }
 
 for lane in "${lanes[@]}"; do
+    [[ -n ${lane// /} ]] || continue
     # shellcheck disable=SC2086 # a lane is a space-separated list of names
     run_lane ${lane} &
 done
