@@ -165,7 +165,7 @@ lab-drill: collection ## a fail-over drill on the lab: make lab-drill FAULT=stop
 	$(LAB_PLAYBOOK) playbooks/failover_drill.yml -e drill_fault=$(or $(FAULT),stop_haproxy)
 
 # The benchmarks (benchmarks/README.md): a FRESH lab (its first site.yml run is
-# timed), then every measurement; about 45 minutes. BENCH_REUSE=1 measures
+# timed), then every measurement; about 55 minutes. BENCH_REUSE=1 measures
 # the running lab instead (no fresh deploy); BENCH_ARGS goes to
 # `bench.py run` (e.g. BENCH_ARGS="--only failover-fast --repetitions 7").
 BENCH_ARGS ?=

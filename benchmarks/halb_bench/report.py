@@ -545,6 +545,7 @@ def plot(results, path):
         axes[-1].axis("off")
     faults = [f for f in FAULT_ORDER if any(f in p.get("faults", {}) for p in failover.values())]
     for ax, (key, title, linthresh) in zip(axes, panels, strict=False):
+        top = 0.0  # the highest dot or target, so that none is cut off
         for offset, name in ((-0.18, "default"), (0.18, "fast")):
             data = failover.get(name, {}).get("faults", {})
             for i, fault in enumerate(faults):
@@ -552,6 +553,7 @@ def plot(results, path):
                 values = [r[key] for r in runs if r.get(key) is not None]
                 if not values:
                     continue
+                top = max(top, *values)
                 xs = [i + offset] * len(values)
                 ax.scatter(xs, values, s=14, color=colours[name], alpha=0.6, zorder=3)
                 stat = data[fault].get(key)
@@ -567,6 +569,7 @@ def plot(results, path):
             for _, profile, (fault, target_key), limit in TARGETS:
                 if profile == name and target_key == key and fault in faults:
                     at = faults.index(fault) + offset
+                    top = max(top, limit)
                     ax.hlines(
                         limit, at - 0.16, at + 0.16, color=colours[name], linestyle=":", zorder=2
                     )
@@ -576,7 +579,9 @@ def plot(results, path):
         ax.grid(axis="y", alpha=0.3)
         if linthresh:
             ax.set_yscale("symlog", linthresh=linthresh)
-        ax.set_ylim(bottom=0)
+            ax.set_ylim(bottom=0, top=max(top * 2, linthresh * 10))
+        else:
+            ax.set_ylim(bottom=0, top=max(top * 1.08, 0.01))
     for name, colour in colours.items():
         if name in failover:
             p = failover[name]

@@ -185,6 +185,13 @@ def failover_run(lab, fault, profile, lead=1.0):
         "master_kept_vip": any(t0 <= fault_at + 0.5 < t1 for t0, t1 in held[master]),
         "failed_giveback": sum(1 for r in giveback if not r[1]),
         "requests_giveback": len(giveback),
+        # When the master last took the VIP (back) after the undo, from the
+        # undo; None when it did not take it during the give-back (it kept
+        # it, or never got it back): set beside the give-back's outages.
+        "master_took_vip_s": max(
+            (round(t0 - restore_at, 3) for t0, _ in held[master] if t0 > restore_at),
+            default=None,
+        ),
         "giveback_s": round(watch.end_time - restore_at, 3),
         "dead_after_undo_s": dead["seconds"],
         "dead_after_undo_from_s": round(dead["start"] - restore_at, 3),
