@@ -267,7 +267,7 @@ def _giveback_cells(entry):
     return failed, dead, _range([round(w) for w in watched]) if watched else "-"
 
 
-def failover_section(name, data):
+def failover_section(name, data, note=""):
     if "giveback_quiet_s" in data:
         giveback = (
             "the give-back is watched until the master holds the VIP alone again and the client "
@@ -277,7 +277,8 @@ def failover_section(name, data):
     else:  # results from before issue 16
         giveback = "the give-back is watched until the master holds the VIP alone again"
     head = (
-        f"### Profile `{name}`: VRRP version {data['version']}, advert_int {data['advert_int']} s\n\n"
+        f"### Profile `{name}`: VRRP version {data['version']}, advert_int {data['advert_int']} s"
+        f"{note}\n\n"
         f"Master down interval {data['master_down_interval_s']} s, skew time "
         f"{data['skew_time_s']} s (backup priority 140). {data['repetitions']} runs per fault "
         "(fewer where the table says so); each fault lasts "
@@ -319,7 +320,7 @@ def failover_section(name, data):
     return head + "\n" + _table(header, rows) + "\n"
 
 
-def rolling_restart_section(data):
+def rolling_restart_section(data, note=""):
     rows = [
         (
             i + 1,
@@ -334,7 +335,7 @@ def rolling_restart_section(data):
     ]
     return "\n".join(
         [
-            "## Rolling restart under the client\n",
+            f"## Rolling restart under the client{note}\n",
             f"`{data['playbook']}` (HAProxy and keepalived restarted one node at a time, the "
             "master's VIP handed to the backup through the standby file first and given back "
             f"afterwards; profile `{data.get('profile', 'default')}`) while the client opens a new "
@@ -357,6 +358,52 @@ def rolling_restart_section(data):
     )
 
 
+# What a results file may lack because `bench.py run --only` skipped it: the
+# report takes it from the newest earlier file that has it, and says so.
+CARRIED = ("deploy", "reloads", "throughput", "scale", "rolling_restart")
+
+
+def carry_over(results_path, results):
+    """Fill in the suites (and fail-over profiles) ``results`` lacks from the
+    newest earlier results file beside it that has them; records what came
+    from where in ``results["carried_over"]`` ({suite: date})."""
+    results_path = pathlib.Path(results_path)
+    earlier = sorted(
+        (p for p in results_path.parent.glob("*.json") if p.name < results_path.name),
+        reverse=True,
+    )
+    carried = {}
+    loaded = {}
+
+    def older(read):
+        for path in earlier:
+            data = loaded.setdefault(path, json.loads(path.read_text()))
+            found = read(data)
+            if found is not None:
+                return path.stem, found
+        return None, None
+
+    for suite in CARRIED:
+        if suite not in results:
+            date, found = older(lambda d, suite=suite: d.get(suite))
+            if found is not None:
+                results[suite], carried[suite] = found, date
+    for profile in ("default", "fast"):
+        if profile not in results.get("failover", {}):
+            date, found = older(lambda d, profile=profile: d.get("failover", {}).get(profile))
+            if found is not None:
+                results.setdefault("failover", {})[profile] = found
+                carried[f"failover-{profile}"] = date
+    results["carried_over"] = carried
+    return results
+
+
+def _from(results, suite):
+    """' (measured on <date>)' for a suite carried over from an earlier file."""
+    date = (results.get("carried_over") or {}).get(suite)
+    return f" (measured on {date}, not run again since)" if date else ""
+
+
 def markdown(results, image_name):
     m = results.get("machine", {})
     parts = [
@@ -372,6 +419,17 @@ def markdown(results, image_name):
         f"Measured {_when(results)}, on {m.get('cpus', '?')} CPUs ({m.get('cpu') or 'unknown'}), "
         f"{m.get('memory_gib', '?')} GiB, kernel {m.get('kernel', '?')}, Docker {m.get('docker', '?')}; "
         f"{m.get('haproxy', '')}; {m.get('keepalived', '')}; {m.get('wrk', '')}.\n",
+        *(
+            [
+                "Not measured again in this run, carried over from earlier results files: "
+                + ", ".join(
+                    f"{suite} ({date})" for suite, date in sorted(results["carried_over"].items())
+                )
+                + ".\n"
+            ]
+            if results.get("carried_over")
+            else []
+        ),
         f"![Fail-over figures of both profiles](images/{image_name})\n",
         "## Targets\n",
         _table(("Target", "Profile", "Limit", "Measured", "Result"), target_rows(results)) + "\n",
@@ -381,9 +439,13 @@ def markdown(results, image_name):
         parts.append("## Fail-over\n")
         for name in ("default", "fast"):
             if name in failover:
-                parts.append(failover_section(name, failover[name]))
+                parts.append(
+                    failover_section(name, failover[name], _from(results, f"failover-{name}"))
+                )
     if results.get("rolling_restart"):
-        parts.append(rolling_restart_section(results["rolling_restart"]))
+        parts.append(
+            rolling_restart_section(results["rolling_restart"], _from(results, "rolling_restart"))
+        )
     reloads = results.get("reloads")
     if reloads:
         rows = [
@@ -399,7 +461,7 @@ def markdown(results, image_name):
             for i, r in enumerate(reloads["runs"])
         ]
         parts += [
-            "## Reloads under load\n",
+            f"## Reloads under load{_from(results, 'reloads')}\n",
             f"`systemctl reload haproxy` on the master {reloads['count']} times, {reloads['gap_s']} s "
             "apart, while wrk (2 threads, 16 keep-alive connections) and the new-connection client "
             "(every 10 ms) send requests to the VIP.\n",
@@ -421,7 +483,7 @@ def markdown(results, image_name):
     if throughput:
         rps = throughput["rps"]
         parts += [
-            "## Throughput\n",
+            f"## Throughput{_from(results, 'throughput')}\n",
             f"wrk, {throughput['threads']} threads, {throughput['connections']} keep-alive connections, "
             f"{throughput['seconds']} s per run, {rps['vip']['n']} runs each, alternating.\n",
             _table(
@@ -461,13 +523,16 @@ def markdown(results, image_name):
                 spread(idem["changed"], 0),
             )
         )
-        parts += ["## Deploy\n", _table(("Run", "Seconds", "Changed (both nodes)"), rows) + "\n"]
+        parts += [
+            f"## Deploy{_from(results, 'deploy')}\n",
+            _table(("Run", "Seconds", "Changed (both nodes)"), rows) + "\n",
+        ]
     scale = results.get("scale")
     if scale:
         hap = scale["haproxy"]
         vrrp = scale["vrrp"]
         parts += [
-            "## Scale\n",
+            f"## Scale{_from(results, 'scale')}\n",
             _table(
                 ("Measurement", "Seconds"),
                 [
@@ -601,7 +666,7 @@ def plot(results, path):
 
 def write(results_path):
     results_path = pathlib.Path(results_path)
-    results = json.loads(results_path.read_text())
+    results = carry_over(results_path, json.loads(results_path.read_text()))
     image = results_path.with_suffix(".png")
     plot(results, image)
     DOC_IMAGE.parent.mkdir(parents=True, exist_ok=True)

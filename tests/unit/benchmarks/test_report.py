@@ -214,3 +214,40 @@ def test_markdown_and_plot(results, tmp_path, monkeypatch):
     png = (tmp_path / "2026-11-21.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000
     assert (tmp_path / "images" / "performance.png").read_bytes() == png
+
+
+def test_suites_a_run_skipped_come_from_the_newest_earlier_file(results, tmp_path, monkeypatch):
+    older = tmp_path / "2026-11-01.json"
+    older.write_text(json.dumps({"throughput": {"old": True}, "reloads": {"old": True}}))
+    old = tmp_path / "2026-11-20.json"
+    old.write_text(json.dumps({"reloads": results["reloads"], "failover": {"fast": {"x": 1}}}))
+    later = tmp_path / "2026-12-31.json"  # newer than the file reported: never used
+    later.write_text(json.dumps({"throughput": {"later": True}}))
+    newest = {k: v for k, v in results.items() if k not in ("reloads", "failover")}
+    newest["failover"] = {"default": results["failover"]["default"]}
+    path = tmp_path / "2026-11-21.json"
+    path.write_text(json.dumps(newest))
+    merged = report.carry_over(path, json.loads(path.read_text()))
+    assert merged["carried_over"] == {
+        "reloads": "2026-11-20",
+        "throughput": "2026-11-01",
+        "failover-fast": "2026-11-20",
+    }
+    assert merged["throughput"] == {"old": True}
+    assert merged["failover"]["default"] == results["failover"]["default"]
+    assert "scale" not in merged  # in no file
+    assert report._from(merged, "reloads") == " (measured on 2026-11-20, not run again since)"
+    assert report._from(merged, "deploy") == ""
+    # The results file itself is left as it was.
+    assert "carried_over" not in json.loads(path.read_text())
+    # The report says so, and shows the reloads.
+    monkeypatch.setattr(report, "DOC", tmp_path / "performance.md")
+    monkeypatch.setattr(report, "DOC_IMAGE", tmp_path / "images" / "performance.png")
+    monkeypatch.setattr(report, "NOTES", tmp_path / "none.md")
+    for stub in (older, later):
+        stub.unlink()
+    old.write_text(json.dumps({"reloads": results["reloads"]}))
+    report.write(path)
+    text = (tmp_path / "performance.md").read_text()
+    assert "carried over from earlier results files: reloads (2026-11-20)" in text
+    assert "## Reloads under load (measured on 2026-11-20, not run again since)" in text
