@@ -140,6 +140,17 @@ def split_url(url):
     return match.group(1).strip("[]"), int(match.group(2)), match.group(3) or "/"
 
 
+def empty(counts, backends):
+    """The tracked backends with no usable server in HAProxy's answer (a
+    backend missing from it has none)."""
+    return [b for b in backends if counts.get(b, 0) < 1]
+
+
+def counts_text(counts, backends):
+    """``be_web=2 be_api=0``: what HAProxy said of the tracked backends."""
+    return " ".join(f"{b}={counts.get(b, 0)}" for b in backends)
+
+
 def ask_haproxy(url, timeout):
     """HAProxy's counts, or None when it does not answer as expected.
 
@@ -227,14 +238,23 @@ def send_garp(interface, address):
         return False
 
 
+def normal_state(state):
+    """``{"alerted": {...}, "down_since": {...}}`` from what was kept (anything)."""
+    state = state if isinstance(state, dict) else {}
+    return {
+        key: dict(state[key]) if isinstance(state.get(key), dict) else {}
+        for key in ("alerted", "down_since")
+    }
+
+
 def decide(state, counts, backends, holds, now, alert_after):
     """The alerts to send and the new state (pure: the tests drive it).
 
     ``state``: {"alerted": {name: epoch}, "down_since": {name: epoch}};
     ``counts``: HAProxy's answer (None when it gave none: nothing changes).
     """
-    alerted = dict(state.get("alerted") or {})
-    since = dict(state.get("down_since") or {})
+    state = normal_state(state)
+    alerted, since = state["alerted"], state["down_since"]
     alerts = []
     if counts is None:
         return alerts, {"alerted": alerted, "down_since": since}
@@ -261,37 +281,33 @@ def decide(state, counts, backends, holds, now, alert_after):
 def load_state(state_dir):
     try:
         with open(os.path.join(state_dir, "backends.json"), encoding="utf-8") as handle:
-            data = json.load(handle)
-        return data if isinstance(data, dict) else {}
+            return json.load(handle)
     except (OSError, ValueError):
         return {}
 
 
-def save_state(state_dir, state):
-    fd, tmp = tempfile.mkstemp(dir=state_dir, prefix=".backends.")
+def replace_file(path, text, mode=0o600):
+    """``text`` into ``path`` atomically: a temporary file beside it, renamed
+    over it (keepalived watches the track file with inotify)."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".halb-backends.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, sort_keys=True)
-        os.replace(tmp, os.path.join(state_dir, "backends.json"))
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_track(path, down):
-    """``1`` (cannot serve) or ``0`` into the track file, atomically (keepalived
-    watches it with inotify)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".track.")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write("1\n" if down else "0\n")
-        os.chmod(tmp, 0o644)
+            handle.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def save_state(state_dir, state):
+    replace_file(os.path.join(state_dir, "backends.json"), json.dumps(state, sort_keys=True))
+
+
+def write_track(path, down):
+    """``1`` (cannot serve) or ``0`` into the track file."""
+    replace_file(path, "1\n" if down else "0\n", 0o644)
 
 
 class Checker:
@@ -301,7 +317,7 @@ class Checker:
         self.cfg = cfg
         self.misses = 0
         self.down = None
-        self.state = load_state(cfg["state_dir"]) if cfg["state_dir"] else {}
+        self.state = normal_state(load_state(cfg["state_dir"]) if cfg["state_dir"] else {})
         self.garp_at = None
         self.garp_failed = False
 
@@ -339,7 +355,7 @@ class Checker:
         if counts is None:
             down = True if self.misses >= 2 else self.down
         else:
-            down = any(counts.get(b, 0) < 1 for b in cfg["backends"])
+            down = bool(empty(counts, cfg["backends"]))
         if down is not None and down != self.down and cfg["track_file"]:
             try:
                 write_track(cfg["track_file"], down)
@@ -349,7 +365,7 @@ class Checker:
             if counts is None:
                 detail = "HAProxy does not answer"
             else:
-                detail = ", ".join(f"{b}={counts.get(b, 0)}" for b in cfg["backends"])
+                detail = counts_text(counts, cfg["backends"])
             log(
                 syslog.LOG_WARNING if down else syslog.LOG_NOTICE,
                 f"{'cannot' if down else 'can'} serve ({detail})",
@@ -362,8 +378,8 @@ class Checker:
 
     def alert(self, counts, now):
         cfg = self.cfg
-        empty = any(counts.get(b, 0) < 1 for b in cfg["backends"])
-        holds = holds_vip(cfg["vips"]) if empty or self.state.get("alerted") else False
+        asked = empty(counts, cfg["backends"]) or self.state["alerted"]
+        holds = holds_vip(cfg["vips"]) if asked else False
         alerts, new = decide(self.state, counts, cfg["backends"], holds, now, cfg["alert_after"])
         for name, what, usable in alerts:
             log(
@@ -377,12 +393,8 @@ class Checker:
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 log(syslog.LOG_ERR, f"cannot run {cfg['notify']}: {exc}")
-        old = {
-            "alerted": self.state.get("alerted") or {},
-            "down_since": self.state.get("down_since") or {},
-        }
-        self.state = new
-        if new != old:
+        changed, self.state = new != self.state, new
+        if changed:
             try:
                 save_state(cfg["state_dir"], new)
             except OSError as exc:
@@ -402,14 +414,15 @@ def watch(path, limit=None):
     program file changed (systemd starts the new one)."""
     cfg = load_settings(path)
     checker = Checker(cfg)
-    seen, program = _mtime(path), _mtime(os.path.abspath(__file__))
+    me = os.path.abspath(__file__)
+    seen, program = _mtime(path), _mtime(me)
     log(syslog.LOG_INFO, f"watching {', '.join(cfg['backends'])} at {cfg['url']}")
     rounds = 0
     while limit is None or rounds < limit:
         rounds += 1
         checker.step(time.time())
         time.sleep(cfg["interval"])
-        if _mtime(os.path.abspath(__file__)) != program:
+        if _mtime(me) != program:
             log(syslog.LOG_INFO, "the program changed: exiting for the new one")
             return 0
         if _mtime(path) != seen:
@@ -444,8 +457,8 @@ def main(argv=None):
     if counts is None:
         print(f"HAProxy does not answer at {cfg['url']}")
         return 1
-    print(" ".join(f"{b}={counts.get(b, 0)}" for b in cfg["backends"]))
-    return 1 if any(counts.get(b, 0) < 1 for b in cfg["backends"]) else 0
+    print(counts_text(counts, cfg["backends"]))
+    return 1 if empty(counts, cfg["backends"]) else 0
 
 
 if __name__ == "__main__":
