@@ -12,6 +12,7 @@ only, no I/O.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 _TRUE = ("true", "yes", "on", "1")
@@ -592,11 +593,16 @@ KINDS = {
 }
 
 
+# Kinds with bounds: the options of value_errors give "min" and "max".
+RANGED_KINDS = {"int": as_int, "number": as_number}
+
+
 def value_errors(spec):
     """Check role variables by kind before they reach a file.
 
     ``spec`` maps a variable name to ``[kind, value]`` or ``[kind, value,
-    {"optional": true, "list": true}]``; the kinds are the keys of KINDS.
+    {"optional": true, "list": true}]``; the kinds are the keys of KINDS,
+    and of RANGED_KINDS with ``{"min": lo, "max": hi}`` in the options.
     Returns every problem, each naming its variable (list entries as
     ``name[index]``)."""
     errs = []
@@ -609,6 +615,12 @@ def value_errors(spec):
         kind, value = item[0], item[1]
         opts = item[2] if len(item) == 3 and isinstance(item[2], dict) else {}
         reader = KINDS.get(kind)
+        if kind in RANGED_KINDS:
+            lo, hi = opts.get("min"), opts.get("max")
+            if not all(is_int(b) or isinstance(b, float) for b in (lo, hi)):
+                errs.append(f"{var}: internal: kind {kind} needs min and max")
+                continue
+            reader = functools.partial(RANGED_KINDS[kind], lo=lo, hi=hi)
         if reader is None:
             errs.append(f"{var}: internal: unknown kind {show(kind)}")
             continue

@@ -196,5 +196,24 @@ def test_value_errors_checks_role_variables_by_kind():
     assert not any(t.CONTROL_RE.search(e) for e in errs)
 
 
+def test_value_errors_checks_numbers_against_their_range():
+    errs = t.value_errors(
+        {
+            "keepalived_backend_check.interval": ["number", "abc", {"min": 0.1, "max": 60}],
+            "keepalived_garp_master_refresh": ["int", -1, {"min": 0, "max": 86400}],
+            "keepalived_backend_alert_after": ["int", "1.5", {"min": 0, "max": 86400}],
+            "ok_number": ["number", "0.5", {"min": 0.1, "max": 60}],
+            "ok_int": ["int", "10", {"min": 0, "max": 86400}],
+            "unbounded": ["int", 1],
+        }
+    )
+    assert errs == [
+        "keepalived_backend_check.interval: 'abc' is not a number (allowed: 0.1-60)",
+        "keepalived_garp_master_refresh: -1 is out of range 0-86400",
+        "keepalived_backend_alert_after: '1.5' is not a whole number (allowed: 0-86400)",
+        "unbounded: internal: kind int needs min and max",
+    ]
+
+
 def test_value_errors_on_a_bad_spec():
     assert t.value_errors([]) and t.value_errors({"v": ["nokind", "x"]})[0].startswith("v: ")
