@@ -101,17 +101,30 @@ def load_settings(path):
     notify = data.get("notify") or None
     if notify is not None and not (isinstance(notify, str) and notify.startswith("/")):
         raise CheckError(f"{path}: notify must be an absolute path")
+    seconds = {}
+    for key, default in (
+        ("alert_after", 10),
+        ("timeout", 0.8),
+        ("interval", 0.5),
+        ("garp_interval", 0),
+    ):
+        value = data.get(key, default)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 <= value <= 86400
+        ):
+            raise CheckError(f"{path}: {key} must be a number of seconds (0-86400), not {value!r}")
+        seconds[key] = float(value)
     return {
         "url": url,
         "backends": list(backends),
         "vips": [str(v) for v in vips],
         "notify": notify,
-        "alert_after": float(data.get("alert_after", 10)),
         "state_dir": data.get("state_dir") or None,
-        "timeout": float(data.get("timeout", 0.8)),
         "track_file": data.get("track_file") or None,
-        "interval": max(0.1, float(data.get("interval", 0.5))),
-        "garp_interval": float(data.get("garp_interval", 0)),
+        **seconds,
+        "interval": max(0.1, seconds["interval"]),
     }
 
 

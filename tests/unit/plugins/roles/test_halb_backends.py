@@ -255,6 +255,9 @@ def test_main_exits_1_when_haproxy_does_not_answer(settings, health):
         ({"backends": []}, 2),
         ({"backends": ["be web"]}, 2),
         ({"notify": "halb-notify"}, 2),
+        ({"interval": "abc"}, 2),
+        ({"alert_after": -1}, 2),
+        ({"garp_interval": True}, 2),
     ],
 )
 def test_main_refuses_settings_it_cannot_use(settings, change, expected):
