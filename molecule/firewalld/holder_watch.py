@@ -113,30 +113,24 @@ def start(directory, nodes):
     time.sleep(0.5)  # the monitors listen before the first reading
     state["start"] = time.time()
     for node in nodes:
-        state["initial"][node] = subprocess.run(
-            ["nsenter", "-t", state["netns_pid"][node], "-n", *SHOW],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
+        state["initial"][node] = _addresses(state["netns_pid"][node])
     state_file.write_text(json.dumps(state))
     print(json.dumps({"watching": nodes, "pids": state["pids"]}))
 
 
+def _addresses(netns_pid):
+    """The node's addresses (SHOW), read in its network namespace."""
+    return subprocess.run(
+        ["nsenter", "-t", netns_pid, "-n", *SHOW],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+
+
 def holders(state, vip):
-    found = []
-    for node in state["nodes"]:
-        out = subprocess.run(
-            ["nsenter", "-t", state["netns_pid"][node], "-n", *SHOW],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout
-        if f" {vip}/" in out:
-            found.append(node)
-    return found
+    return [n for n in state["nodes"] if f" {vip}/" in _addresses(state["netns_pid"][n])]
 
 
 def mark(directory, vips):
