@@ -187,3 +187,9 @@ lab-down: venv ## destroy the lab
 
 clean: ## remove build/
 	rm -rf $(BUILD)
+
+# --- Galaxy readiness and the version matrix ---------------------------------
+# One file a concern under mk/ (sanity, docs, changelog, matrix ...), each
+# with its own pinned tool venv under build/: their tools' dependencies do not
+# mix with the test venv's pins.
+include $(sort $(wildcard mk/*.mk))
