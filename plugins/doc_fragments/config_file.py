@@ -29,6 +29,14 @@ options:
 attributes:
   check_mode:
     support: full
+    details:
+      - Renders and checks the new file and compares it with the one on the host (content,
+        owner, group, mode), then stops; no temporary file, no backup, no write.
+      - The daemon's own config test does not run in check mode (it needs the file on the host);
+        a missing binary is only a warning there.
   diff_mode:
     support: full
+    details: The diff shows the old and the new file with every secret replaced by C(********).
+  platform:
+    platforms: posix
 """

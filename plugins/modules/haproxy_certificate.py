@@ -34,7 +34,7 @@ description:
   - Key material never appears in messages, results, diffs or logs; the diff
     shows the certificate's subject, dates and fingerprint only.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 requirements:
   - the C(openssl) command line tool on the target host
 options:
@@ -154,6 +154,10 @@ attributes:
   diff_mode:
     support: full
     details: The diff shows the certificate's subject, issuer, dates, SANs and fingerprint and the chain, never the key.
+  platform:
+    platforms: posix
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

@@ -33,14 +33,16 @@ description:
     not need the runtime API; it runs even when HAProxy is stopped.
   - Changes nothing; runs the same in check mode.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 attributes:
   check_mode:
     support: full
-    description: Reads only.
+    details: Reads only.
   diff_mode:
     support: none
-    description: Changes nothing, so there is nothing to show.
+    details: Changes nothing, so there is nothing to show.
+  platform:
+    platforms: posix
 options:
   socket:
     description: HAProxy's runtime API, as an absolute unix socket path or C(tcp://HOST:PORT).
@@ -95,6 +97,8 @@ notes:
     to the kernel, never those sent to a port where nothing listens.
 seealso:
   - module: halb.cluster.haproxy_server
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

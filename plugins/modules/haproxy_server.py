@@ -28,14 +28,16 @@ description:
   - The state set here lasts until HAProxy restarts, or across reloads when
     the role's C(server-state-file) is saved first (the role does that).
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 attributes:
   check_mode:
     support: full
-    description: Reads the current state and reports what would change; sends no C(set) command and does not wait.
+    details: Reads the current state and reports what would change; sends no C(set) command and does not wait.
   diff_mode:
     support: full
-    description: One line per server with its state and weight, before and after.
+    details: One line per server with its state and weight, before and after.
+  platform:
+    platforms: posix
 options:
   name:
     description:
@@ -84,6 +86,8 @@ notes:
     playbook does); each HAProxy has its own runtime state.
 seealso:
   - module: halb.cluster.haproxy_info
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

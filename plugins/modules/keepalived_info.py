@@ -20,13 +20,15 @@ description:
     (not a failure), so that playbooks can wait for it.
   - Changes nothing on the host; runs the same in check mode.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 attributes:
   check_mode:
     support: full
-    description: Reads only (the dump keepalived writes on the signal is removed again).
+    details: Reads only (the dump keepalived writes on the signal is removed again).
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 options:
   pid_file:
     description: keepalived's main process ID file.
@@ -39,6 +41,8 @@ options:
 seealso:
   - module: halb.cluster.keepalived_config
   - module: halb.cluster.haproxy_info
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""

@@ -25,7 +25,16 @@ description:
   - Only the Python standard library is used. The module changes nothing
     (C(changed) is always false); in check mode it sends no request at all.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
+attributes:
+  check_mode:
+    support: full
+    details: In check mode no request is sent; the result has no measurements.
+  diff_mode:
+    support: none
+    details: Changes nothing, so there is nothing to show.
+  platform:
+    platforms: posix
 options:
   url:
     description:
@@ -70,6 +79,8 @@ notes:
     measurements of one run, not guarantees.
   - Each request uses a new connection with the header C(Connection=close); keep-alive
     clients may see fewer or more failures than this.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 """
 
 EXAMPLES = r"""
