@@ -20,7 +20,7 @@ description:
   - A bad configuration therefore never replaces a running good one.
   - Authentication passwords are hidden in diffs, messages and logs.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 options:
   config:
     description:
@@ -44,15 +44,141 @@ options:
           - C(track_file) entries (name, file, weight, init_file) that instances list in
             their C(track_files). keepalived watches each file with inotify and reads the
             number in it at once when it changes.
-          - O(config.track_files[].weight) defaults to 0 (a non-zero value in the file puts
+          - The C(weight) of an entry defaults to 0 (a non-zero value in the file puts
             the instance in FAULT), and is always written, since keepalived's own default is 1.
         type: list
         elements: dict
       instances:
         description:
-          - vrrp_instance entries. C(authentication.password) is treated as a secret.
+          - C(vrrp_instance) entries, at least one. O(config.instances[].authentication.password)
+            is treated as a secret.
+          - The sub-options are of type C(raw) because the module checks and converts every value
+            itself, so that an error names the variable it comes from; the expected type of each is
+            given in its description.
         type: list
         elements: dict
+        suboptions:
+          name:
+            description: Name of the instance (letters, digits, C(_ . -)); unique. Required.
+            type: raw
+          interface:
+            description:
+              - The one interface VRRP runs on and sends its adverts from. Required.
+              - A single interface name; VIPs on other interfaces take C(dev) in
+                O(config.instances[].virtual_ipaddresses).
+            type: raw
+          virtual_router_id:
+            description:
+              - VRID, an integer from 1 to 255. Required. Equal on every node of the pair and unique
+                on the network segment.
+            type: raw
+          priority:
+            description: Integer from 1 to 255; the highest priority becomes MASTER. Required.
+            type: raw
+          state:
+            description:
+              - Initial state, V(MASTER) or V(BACKUP) (case-insensitive). Required.
+              - With O(config.instances[].nopreempt) or O(config.instances[].preempt_delay) it must
+                be V(BACKUP).
+            type: raw
+          advert_int:
+            description:
+              - Seconds between adverts. VRRP version 2 takes whole seconds from 1 to 255; version 3
+                takes 0.01 to 40.95 with at most two decimals.
+            type: raw
+          version:
+            description:
+              - VRRP version, V(2) or V(3). IPv6 addresses need 3, which keepalived also uses for
+                IPv6 instances when this is not set.
+            type: raw
+          nopreempt:
+            description: Boolean; a higher-priority node coming back does not take the VIP back. Needs state BACKUP.
+            type: raw
+          preempt_delay:
+            description: Seconds (0 to 1000) a returning higher-priority node waits before it takes the VIP back.
+            type: raw
+          authentication:
+            description:
+              - VRRP authentication (version 2 only; refused with C(vrrp_strict)).
+              - PASS travels in clear text; it keeps a second pair or a stray router on the
+                segment out by mistake, not an attacker.
+            type: dict
+            suboptions:
+              type:
+                description: V(PASS) (the default when the mapping is given) or V(AH), case-insensitive.
+                type: str
+              password:
+                description:
+                  - The password, printable ASCII without white space, at most 8 characters
+                    (keepalived uses only the first 8, so a longer one is refused). Required with
+                    O(config.instances[].authentication).
+                  - A shorter or weak one is refused unless O(allow_weak_secrets=true).
+                type: str
+          virtual_ipaddresses:
+            description:
+              - The virtual IP addresses, at least one, all of one family (IPv4 or IPv6).
+              - Each is an address (V(192.0.2.10) or V(192.0.2.10/24)) or a mapping with C(address),
+                C(prefix) (integer), C(dev) (another interface), C(label) (IPv4 only, starting with
+                the interface name and a colon, for example V(eth0:vip)) and C(scope).
+              - Without a prefix the address is a host address (/32 or /128).
+            type: raw
+          track_scripts:
+            description:
+              - Names of O(config.scripts) entries whose failure lowers the priority or puts the
+                instance in FAULT. Each is a name or a mapping with C(name) and C(weight)
+                (-253 to 253).
+            type: raw
+          track_files:
+            description:
+              - Names of O(config.track_files) entries. Each is a name or a mapping with C(name) and
+                C(weight).
+            type: raw
+          track_interfaces:
+            description:
+              - Other interfaces whose link state moves the instance to FAULT (or changes the
+                priority by C(weight)). Each is a name or a mapping with C(name) and C(weight). The
+                instance's own interface is always tracked and may not be listed.
+            type: raw
+          unicast_src_ip:
+            description:
+              - This node's address for unicast VRRP (instead of multicast to 224.0.0.18). Needs
+                O(config.instances[].unicast_peers).
+            type: raw
+          unicast_peers:
+            description:
+              - The addresses of the other nodes for unicast VRRP, of the family of
+                O(config.instances[].unicast_src_ip); not this node's own. Refused with C(vrrp_strict).
+            type: raw
+          notify:
+            description:
+              - Program run on every state change; the program gets the type, name, new state and priority as arguments.
+              - A command line (absolute path of the program, then its arguments) or a mapping with
+                C(script) (that command line) and C(user) (the user it runs as).
+            type: raw
+          notify_master:
+            description:
+              - Program run on the change to MASTER.
+              - A command line (absolute path of the program, then its arguments) or a mapping with
+                C(script) (that command line) and C(user) (the user it runs as).
+            type: raw
+          notify_backup:
+            description:
+              - Program run on the change to BACKUP.
+              - A command line (absolute path of the program, then its arguments) or a mapping with
+                C(script) (that command line) and C(user) (the user it runs as).
+            type: raw
+          notify_fault:
+            description:
+              - Program run on the change to FAULT.
+              - A command line (absolute path of the program, then its arguments) or a mapping with
+                C(script) (that command line) and C(user) (the user it runs as).
+            type: raw
+          notify_stop:
+            description:
+              - Program run on the stop of the instance.
+              - A command line (absolute path of the program, then its arguments) or a mapping with
+                C(script) (that command line) and C(user) (the user it runs as).
+            type: raw
       sync_groups:
         description: vrrp_sync_group entries (name, group, notify hooks).
         type: list
@@ -90,6 +216,7 @@ options:
     type: str
     default: keepalived
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - halb.cluster.config_file
 """
 
