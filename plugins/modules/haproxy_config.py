@@ -23,7 +23,7 @@ description:
     httpclose), C(verify none), unrestricted stats admin) are shown as Ansible
     warnings.
 author:
-  - halb.cluster contributors
+  - halb.cluster contributors (!UNKNOWN)
 options:
   config:
     description:
@@ -40,21 +40,179 @@ options:
         description: The defaults section.
         type: dict
       frontends:
-        description: Frontends (binds, ACLs, redirects, use_backends ...).
+        description:
+          - Frontends, each a mapping with the keys of O(config.listens) that belong to a
+            frontend, C(name), C(mode), C(options), C(timeouts), C(extra), C(binds) (required),
+            C(maxconn), C(acls), C(http_request), C(redirects), C(use_backends) and
+            C(default_backend).
         type: list
         elements: dict
       backends:
-        description: Backends (balance, health checks, servers ...).
+        description:
+          - Backends, each a mapping with the keys of O(config.listens) that belong to a backend,
+            C(name), C(mode), C(options), C(timeouts), C(extra), C(balance), C(httpchk),
+            C(http_check_expect), C(cookie), C(servers) and C(http_reuse).
         type: list
         elements: dict
       listens:
-        description: Listen sections, including the stats page; C(stats.auth[].password) is a secret.
+        description:
+          - Listen sections (a frontend and a backend in one), including the stats page;
+            O(config.listens[].stats.auth[].password) is a secret.
+          - The sub-options are of type C(raw) because the module checks and converts every value
+            itself, so that an error names the variable it comes from; the expected type of each is
+            given in its description. Frontends and backends take the same keys (those of a
+            frontend, or those of a backend).
         type: list
         elements: dict
+        suboptions:
+          name:
+            description: Name of the section (letters, digits and C(_), C(.), C(:), C(-)); unique. Required.
+            type: raw
+          mode:
+            description: V(http) or V(tcp); defaults to the defaults section's mode.
+            type: raw
+          options:
+            description:
+              - List of C(option) names, from V(httplog), V(tcplog), V(dontlognull), V(redispatch),
+                V(forwardfor), V(http-server-close), V(httpclose), V(http-keep-alive),
+                V(abortonclose), V(log-health-checks), V(idle-close-on-response).
+              - Removed ones are refused with their replacement; write other options in C(extra).
+            type: raw
+          timeouts:
+            description:
+              - Mapping of timeout names (V(connect), V(client), V(server), V(http_request),
+                V(http_keep_alive), V(queue), V(check), V(tunnel), V(client_fin), V(server_fin)) to
+                durations (V(5s), V(30000) milliseconds ...).
+            type: raw
+          extra:
+            description:
+              - List of further configuration lines, written as given after the generated ones.
+                Directives HAProxy removed are refused.
+            type: raw
+          binds:
+            description:
+              - List of mappings with C(port) (required, 1 to 65535), C(address) (default all),
+                C(ssl) (boolean), C(crt) (PEM file or directory, required with ssl) and C(alpn)
+                (list of protocols, with ssl). Required, at least one.
+              - An address and port may be bound by one section only.
+            type: raw
+          maxconn:
+            description: Integer, the section's connection limit.
+            type: raw
+          acls:
+            description:
+              - List of mappings with C(name) and C(criterion) (for example V(hdr_dom(host\) -i
+                example.com)). Several lines with one name are OR-ed. Names HAProxy predefines
+                (V(TRUE), V(LOCALHOST) ...) are refused.
+            type: raw
+          http_request:
+            description: List of C(http-request) rules, mappings with C(action) (required), C(args) and C(cond).
+            type: raw
+          redirects:
+            description:
+              - List of scheme redirects, mappings with C(scheme) (V(https) by default, or V(http)),
+                C(code) (V(301) by default, V(302), V(303), V(307), V(308)) and C(cond).
+              - A section that also binds with ssl needs a C(cond) (for example V(!{ ssl_fc })), or
+                the redirect would loop.
+            type: raw
+          use_backends:
+            description: List of mappings with C(backend) and C(cond), both required.
+            type: raw
+          default_backend:
+            description: Name of the backend for requests no C(use_backends) rule takes.
+            type: raw
+          balance:
+            description:
+              - Load-balancing algorithm, V(roundrobin), V(leastconn), V(source), V(first),
+                V(static-rr), V(uri) or V(random).
+            type: raw
+          httpchk:
+            description:
+              - HTTP health check, a mapping with C(method) (V(GET) by default, V(HEAD),
+                V(OPTIONS)), C(uri) (V(/) by default), C(version) (V(HTTP/1.0) or V(HTTP/1.1)) and
+                C(host) (required with HTTP/1.1).
+            type: raw
+          http_check_expect:
+            description: C(http-check expect) rule, for example V(status 200); needs C(httpchk).
+            type: raw
+          cookie:
+            description:
+              - Session persistence cookie, a mapping with C(name) (required), C(mode) (V(insert),
+                V(rewrite), V(prefix)), C(indirect) and C(nocache) (booleans).
+            type: raw
+          servers:
+            description:
+              - List of servers, mappings with C(name), C(address), C(port) (all required),
+                C(check) (boolean), C(inter) (duration), C(rise), C(fall), C(weight) (0 to 256),
+                C(maxconn), C(cookie), C(backup) (boolean), C(ssl) (boolean), C(verify) (V(required)
+                by default with ssl, or V(none), warned about), C(ca_file) (a path or
+                V(@system-ca), required with verify required), C(sni) and C(check_ssl) (boolean).
+              - C(inter), C(rise), C(fall) and C(check_ssl) need C(check=true).
+            type: raw
+          http_reuse:
+            description: Connection reuse, V(never), V(safe), V(aggressive) or V(always).
+            type: raw
+          stats:
+            description:
+              - The statistics page. Any setting turns it on, so C(enable=false) goes alone.
+              - The sub-options are of type C(raw) for the same reason as the section's own.
+            type: dict
+            suboptions:
+              enable:
+                description: Boolean, true by default.
+                type: raw
+              uri:
+                description: Path of the page, starting with C(/).
+                type: raw
+              realm:
+                description: Basic-auth realm, without double quotes or backslashes.
+                type: raw
+              refresh:
+                description: Refresh interval of the page, a duration such as V(10s).
+                type: raw
+              hide_version:
+                description: Boolean; hide HAProxy's version on the page.
+                type: raw
+              admin_cond:
+                description:
+                  - Condition under which a logged-in user may use the admin actions (READY, DRAIN,
+                    MAINT, ...), for example V(LOCALHOST) or an ACL of this section.
+                  - V(TRUE) (everyone who can log in) is warned about; labs only.
+                type: raw
+              auth:
+                description: Users of the page; without any the page is open, which is warned about.
+                type: list
+                elements: dict
+                suboptions:
+                  user:
+                    description: User name (no colon, at most 64 characters); unique.
+                    type: raw
+                  password:
+                    description: The password. Weak ones are refused unless O(allow_weak_secrets=true).
+                    type: str
       userlists:
-        description: Userlists; C(users[].password) is a secret.
+        description: Userlists, for C(http_auth) conditions; O(config.userlists[].users[].password) is a secret.
         type: list
         elements: dict
+        suboptions:
+          name:
+            description: Name of the userlist; unique. Required.
+            type: raw
+          users:
+            description: The users, at least one.
+            type: list
+            elements: dict
+            suboptions:
+              name:
+                description: User name; unique within the userlist.
+                type: raw
+              password:
+                description:
+                  - A crypt hash (C($id$salt$hash), as C(mkpasswd -m sha-512) prints it), or a
+                    clear-text password, which is written as C(insecure-password) with a warning.
+                  - A clear-text password may not start with C($); weak ones are refused unless
+                    O(allow_weak_secrets=true).
+                type: str
       names:
         description:
           - Not a section. Maps paths of the model (C(haproxy_global.maxconn);
@@ -85,6 +243,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - halb.cluster.config_file
 """
 
