@@ -15,6 +15,8 @@
 #                           fragments (`add object.playbook`). Run again
 #                           before the version is published, it adds what
 #                           came since to the same release and keeps its date.
+#                           Descriptions of modules, plugins and roles are
+#                           refreshed from their documentation each time.
 #
 # antsibull-changelog runs from its own venv (requirements-changelog.txt),
 # with the ansible-core the test venv pins: the release asks its ansible-doc
@@ -57,7 +59,7 @@ CHANGELOG_DATE = $$($(CHANGELOG_BIN)/python -c 'import sys, yaml; \
 changelog-release: $(CHANGELOG_STAMP) ## add galaxy.yml's version, its fragments and new plugins/roles to changelog.yaml
 	@version=$(CHANGELOG_VERSION); date=$(CHANGELOG_DATE); \
 	set -x; \
-	$(ANTSIBULL_CHANGELOG) release --version "$$version" --reload-plugins \
+	$(ANTSIBULL_CHANGELOG) release --version "$$version" --reload-plugins --refresh-plugins prevent-removal \
 		--ansible-doc-bin $(CHANGELOG_BIN)/ansible-doc \
 		$${date:+--update-existing --date "$$date"}
 	@# The plugin cache is only good for the run that made it.
