@@ -287,6 +287,20 @@ proxies:
   description: Names of the frontends, listens and backends in the file.
   returned: always
   type: dict
+  contains:
+    frontends:
+      description: Names of the frontends.
+      type: list
+      elements: str
+    listens:
+      description: Names of the listen sections.
+      type: list
+      elements: str
+    backends:
+      description: Names of the backends.
+      type: list
+      elements: str
+  sample: {frontends: [www], listens: [stats], backends: [web]}
 """
 
 from ansible.module_utils.basic import AnsibleModule

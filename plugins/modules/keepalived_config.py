@@ -266,6 +266,24 @@ instances:
   returned: always
   type: list
   elements: dict
+  contains:
+    name:
+      description: Name of the instance.
+      type: str
+    state:
+      description: Initial state written, V(MASTER) or V(BACKUP).
+      type: str
+    priority:
+      description: Priority written.
+      type: int
+    virtual_router_id:
+      description: The VRID.
+      type: int
+    interface:
+      description: The interface VRRP runs on.
+      type: str
+  sample:
+    - {name: VI_1, state: MASTER, priority: 150, virtual_router_id: 51, interface: eth0}
 """
 
 import os
@@ -316,8 +334,10 @@ def _argument_spec():
 
 # keepalived 2.2.7 (Debian 12) ends `--config-test` with SIGTERM to itself
 # whenever the configuration has scripts (vrrp_script or notify), valid or
-# not; it still prints every problem on stderr. So: a clean exit passes, and
-# death by SIGTERM passes only when keepalived said nothing.
+# not; it still prints every problem on stderr. keepalived 2.3 (Debian 13)
+# exits 0 for a valid file and 5 for an invalid one (naming the line). So: a
+# clean exit passes, and death by SIGTERM passes only when keepalived said
+# nothing; any other exit (5, 139 for a segfault) is a rejection.
 _SIGTERM_EXITS = (-15, 143)
 
 
