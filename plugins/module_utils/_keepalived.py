@@ -118,7 +118,7 @@ _PASS_ADVICE = (
 # path must leave room for the indent, the keyword, the quotes and a user.
 _MAX_COMMAND = 960
 _MAX_TOKEN = 255
-# keepalived 2.2.7 accepts track_file weights and init values of -254..254.
+# keepalived 2.2.7 and 2.3.3 accept track_file weights and init values of -254..254.
 _TRACK_FILE_WEIGHT = (-254, 254)
 _UNSAFE_PATH = re.compile(r'[\s"#!{}\\\x00]')
 # The multicast groups of VRRP (RFC 5798 section 5.1.1.2 and 5.1.2.2).

@@ -7,7 +7,8 @@ that the modules that talk to the socket (haproxy_server, haproxy_info) and the
 unit tests share one reading of HAProxy's answers. The socket itself is opened
 by _runtime_client.py.
 
-What HAProxy answers (2.6, the version in Debian 12):
+What HAProxy answers (2.6, the version in Debian 12; 3.0 in Debian 13 answers
+these in the same forms):
 - ``show info``: ``Key: value`` lines.
 - ``show stat``: CSV whose first line is ``# pxname,svname,...``.
 - ``show servers state``: a version line (``1``), a ``# be_id be_name ...``

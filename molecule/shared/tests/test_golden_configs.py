@@ -39,7 +39,8 @@ def test_golden_config_passes_keepalived_config_test(name, dummy_eth1):
     rc, out = P.container(NODE).exec_run(["keepalived", "--config-test", "-f", path])
     output = out.decode(errors="replace").strip()
     # keepalived 2.2.7 ends --config-test with SIGTERM (exit 143) whenever the
-    # file has scripts; it then still prints every problem it found. The
-    # keepalived_config module accepts exactly this: rc 0, or 143 and silence.
+    # file has scripts; it then still prints every problem it found (2.3
+    # exits 0). The keepalived_config module accepts exactly this: rc 0, or
+    # 143 and silence.
     assert rc in (0, 143), (rc, output)
     assert output == "", output

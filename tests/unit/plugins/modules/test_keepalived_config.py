@@ -105,6 +105,22 @@ def test_rejected_by_the_binary_leaves_the_old_file(env):
     assert leftovers == []
 
 
+def test_keepalived_2_3_exit_5_is_a_rejection(env):
+    """keepalived 2.3 (Debian 13) exits 0 for a valid file with scripts and 5,
+    naming the line, for an invalid one (2.2.7 died of SIGTERM either way)."""
+    data = config_with_scripts(env["dir"])
+    _, dest = run(env, data)
+    good = dest.read_text()
+    changed = copy.deepcopy(data)
+    changed["instances"][0]["priority"] = 120
+    said = {"FAKE_SAY": "(Line 3) Unknown keyword 'x'"}
+    result, _dest = run(env, changed, fake_rc=5, fake_env=said)
+    assert result.get("failed") is True
+    assert "rejected the new configuration (rc=5)" in result["msg"]
+    assert "Unknown keyword 'x'" in result["msg"]
+    assert dest.read_text() == good
+
+
 def test_invalid_data_fails_before_touching_the_file(env):
     data = config_with_scripts(env["dir"])
     _, dest = run(env, data)
