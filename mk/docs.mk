@@ -10,6 +10,9 @@
 #                    About a minute with the venvs in place.
 #   make docs-lint   antsibull-docs lint-collection-docs --plugin-docs .
 #                    alone (about 25 s)
+#   make docs-pages  docs/docsite/rst/<guide>.rst for each docs/<guide>.md,
+#                    from its title: after adding a guide (then list it in
+#                    docs/docsite/extra-docs.yml) or changing a guide's title
 #
 # Offline: intersphinx is off (it downloads inventories, which times out
 # here); scripts/docsite/halb_docsite.py resolves the references to Ansible's
@@ -26,7 +29,7 @@ DOCS_STAMP := $(DOCS_VENV)/.halb-requirements.stamp
 # test venv's collections (ansible.posix, for the references lint checks).
 DOCS_ENV = PATH="$(DOCS_BIN):$$PATH" DOCS_EXTRA_COLLECTIONS="$(SITE_PACKAGES)"
 
-.PHONY: docs docs-lint docs-venv docs-requirements
+.PHONY: docs docs-lint docs-pages docs-venv docs-requirements
 
 docs-venv: $(DOCS_STAMP)
 
@@ -40,6 +43,9 @@ docs: venv $(DOCS_STAMP) ## the docsite in build/docs/html (antsibull-docs, offl
 
 docs-lint: venv $(DOCS_STAMP) ## antsibull-docs lint-collection-docs --plugin-docs . (part of make docs)
 	$(DOCS_ENV) scripts/docsite/build.sh --lint-only $(DOCS)
+
+docs-pages: $(DOCS_STAMP) ## docs/docsite/rst/<guide>.rst from the title of each docs/<guide>.md
+	$(DOCS_BIN)/python scripts/docsite/stage_guides.py --pages docs
 
 docs-requirements: ## regenerate requirements-docs.txt from requirements-docs.in (scratch venv)
 	rm -rf $(BUILD)/docs-requirements-venv
