@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make bench`: measure the lab and record the figures.
 
     bench.py run [--fresh] [--repetitions N] [--partition-repetitions N] [--only SUITE ...]

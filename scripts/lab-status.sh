@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # What `make lab` leaves running, and how to use it: who holds the VIP, the
 # URLs, where the generated credentials are, the alert mails the relay took.
 # The names and addresses are those of inventories/lab/hosts.yml.

@@ -26,7 +26,7 @@ def outages(requests):
     """
     found = []
     current = None
-    for sent, ok, *_ in sorted(requests, key=lambda r: r[0]):
+    for sent, ok, *_rest in sorted(requests, key=lambda r: r[0]):
         if not ok:
             if current is None:
                 current = {"start": sent, "end": None, "failed": 0}

@@ -631,7 +631,7 @@ def plot(results, path):
                     linewidth=2.5,
                     zorder=4,
                 )
-            for _, profile, (fault, target_key), limit in TARGETS:
+            for _label, profile, (fault, target_key), limit in TARGETS:
                 if profile == name and target_key == key and fault in faults:
                     at = faults.index(fault) + offset
                     top = max(top, limit)

@@ -104,7 +104,7 @@ def playbook(lab, path, *options, timeout=1800):
 def set_profile(lab, profile):
     """Deploy the pair with keepalived_profile ``profile`` (site.yml)."""
     log(f"site.yml with keepalived_profile={profile}")
-    took, recap, _ = playbook(lab, ROOT / "site.yml", "-e", f"keepalived_profile={profile}")
+    took, recap, _output = playbook(lab, ROOT / "site.yml", "-e", f"keepalived_profile={profile}")
     lab.wait_settled(lab.lbs[0], stable_for=PROFILES[profile]["settle"])
     return {"seconds": took, "changed": sum(h["changed"] for h in recap.values())}
 
@@ -155,9 +155,11 @@ def failover_run(lab, fault, profile, lead=1.0):
     settings = PROFILES[profile]
     master, backup = lab.lbs[0], lab.lbs[1]
     lab.wait_settled(master, stable_for=settings["settle"])
-    client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT)
     lasts = fault.lasts or settings["window"]
-    with AddressWatch(lab) as watch, client:
+    with (
+        AddressWatch(lab) as watch,
+        OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT) as client,
+    ):
         time.sleep(lead)
         fault_at = None
         try:
@@ -189,7 +191,7 @@ def failover_run(lab, fault, profile, lead=1.0):
         # undo; None when it did not take it during the give-back (it kept
         # it, or never got it back): set beside the give-back's outages.
         "master_took_vip_s": max(
-            (round(t0 - restore_at, 3) for t0, _ in held[master] if t0 > restore_at),
+            (round(t0 - restore_at, 3) for t0, _t1 in held[master] if t0 > restore_at),
             default=None,
         ),
         "giveback_s": round(watch.end_time - restore_at, 3),
@@ -277,14 +279,16 @@ def rolling_restart(lab, repetitions=5, profile="default"):
     runs = []
     for rep in range(repetitions):
         lab.wait_settled(master, stable_for=settings["settle"])
-        client = OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT)
         error = None
         took = changed = None
-        with AddressWatch(lab) as watch, client:
+        with (
+            AddressWatch(lab) as watch,
+            OpenLoopClient(lab.vip, 80, "/", interval=0.01, timeout=CLIENT_TIMEOUT) as client,
+        ):
             time.sleep(1.0)
             start = time.time()
             try:
-                took, recap, _ = playbook(lab, path)
+                took, recap, _output = playbook(lab, path)
                 changed = sum(h["changed"] for h in recap.values())
             except LabError as exc:
                 error = str(exc)[-600:]
@@ -310,7 +314,7 @@ def rolling_restart(lab, repetitions=5, profile="default"):
             "vip_taken_s": sorted(
                 (round(t0 - start, 3), node)
                 for node, spans in held.items()
-                for t0, _ in spans
+                for t0, _t1 in spans
                 if t0 > watch.start_time
             ),
             "outages": _outages(records, start),
@@ -359,7 +363,7 @@ def reloads(lab, count=100, gap=0.2, repetitions=3):
         with client:
             time.sleep(1.0)
             start = time.time()
-            for _ in range(count):
+            for _reload in range(count):
                 t0 = time.monotonic()
                 lab.nsenter(master, "systemctl reload haproxy")
                 took.append(time.monotonic() - t0)
@@ -367,7 +371,7 @@ def reloads(lab, count=100, gap=0.2, repetitions=3):
             end = time.time()
             time.sleep(1.0)
             wrk.send_signal(signal.SIGINT)
-            out, _ = wrk.communicate(timeout=30)
+            out, _err = wrk.communicate(timeout=30)
         report = A.parse_wrk(out)
         sent = client.between(start, end + 1.0)
         run = {
@@ -406,7 +410,7 @@ def throughput(lab, seconds=8, repetitions=5, connections=32):
     for rep in range(repetitions):
         for name, url in targets.items():
             proc = _wrk(url, seconds=seconds, connections=connections)
-            out, _ = proc.communicate(timeout=seconds + 60)
+            out, _err = proc.communicate(timeout=seconds + 60)
             report = A.parse_wrk(out)
             log(f"throughput #{rep + 1} {name}: {report['rps']:.0f} rps, {report['failed']} failed")
             runs[name].append(report)
@@ -429,7 +433,7 @@ def deploy(lab, fresh=False, repetitions=5):
     result = {}
     if fresh:
         log("site.yml on the fresh lab")
-        took, recap, _ = playbook(lab, ROOT / "site.yml")
+        took, recap, _output = playbook(lab, ROOT / "site.yml")
         result["fresh"] = {
             "seconds": took,
             "changed": sum(h["changed"] for h in recap.values()),
@@ -438,7 +442,7 @@ def deploy(lab, fresh=False, repetitions=5):
         lab.wait_settled(lab.lbs[0], stable_for=4.0)
     runs = []
     for rep in range(repetitions):
-        took, recap, _ = playbook(lab, ROOT / "site.yml")
+        took, recap, _output = playbook(lab, ROOT / "site.yml")
         changed = sum(h["changed"] for h in recap.values())
         log(f"site.yml again #{rep + 1}: {took} s, changed={changed}")
         runs.append({"seconds": took, "changed": changed})
@@ -486,7 +490,7 @@ def scale_haproxy(lab, count=10000, repetitions=5):
     _haproxy = collection_module("_haproxy")
     config = haproxy_servers_config(count)
     render_s = []
-    for _ in range(repetitions):
+    for _repetition in range(repetitions):
         t0 = time.perf_counter()
         text = _haproxy.render(config)
         render_s.append(time.perf_counter() - t0)
@@ -495,7 +499,7 @@ def scale_haproxy(lab, count=10000, repetitions=5):
         node, "mkdir -p /tmp/halb-bench && cat > /tmp/halb-bench/scale.cfg", input_text=text
     )
     check_s = []
-    for _ in range(repetitions):
+    for _repetition in range(repetitions):
         t0 = time.perf_counter()
         proc = lab.nsenter(node, "haproxy -c -q -f /tmp/halb-bench/scale.cfg", check=False)
         check_s.append(time.perf_counter() - t0)
@@ -507,9 +511,9 @@ def scale_haproxy(lab, count=10000, repetitions=5):
     varsfile = BUILD / "scale-haproxy.json"
     varsfile.write_text(json.dumps({"bench_config": config}))
     module_s = []
-    for _ in range(3):
+    for _run in range(3):
         lab.nsenter(node, "rm -f /tmp/halb-bench/module.cfg")
-        took, recap, _ = playbook(
+        took, recap, _output = playbook(
             lab, ROOT / "benchmarks" / "playbooks" / "scale_haproxy.yml", "-e", f"@{varsfile}"
         )
         module_s.append(took)
@@ -522,7 +526,9 @@ def scale_haproxy(lab, count=10000, repetitions=5):
         "module_playbook_s": A.summary(module_s),
     }
     log(
-        f"scale haproxy: {count} servers, render {result['render_s']['median']} s, haproxy -c {result['haproxy_check_s']['median']} s, module {result['module_playbook_s']['median']} s"
+        f"scale haproxy: {count} servers, render {result['render_s']['median']} s,"
+        f" haproxy -c {result['haproxy_check_s']['median']} s,"
+        f" module {result['module_playbook_s']['median']} s"
     )
     return result
 
@@ -559,7 +565,7 @@ def scale_vrrp(lab, count=20, repetitions=3):
     varsfile.write_text(json.dumps(data))
     vips = [inst["virtual_ipaddresses"][0]["address"] for inst in data["keepalived_instances"]]
     log(f"site.yml with {count} VRRP instances")
-    took, recap, _ = playbook(lab, ROOT / "site.yml", "-e", f"@{varsfile}")
+    took, recap, _output = playbook(lab, ROOT / "site.yml", "-e", f"@{varsfile}")
     deploy_s = took
     settle_s = lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
     fault = MasterPaused(lab)

@@ -538,7 +538,7 @@ def _clean(mapping):
 def _removed_line(errs, warns, where, line, allow_weak=False):
     """Refuse directives HAProxy 2.6 no longer knows; warn about discouraged
     ones; hold stats auth lines to the password rules."""
-    words, _ = _scan(line)
+    words, _problem = _scan(line)
     if not words:
         return
     first = words[0].lower()
@@ -667,7 +667,7 @@ def _condition(errs, warns, where, value, acls):
     cond = _as_raw(errs, where, value, "condition")
     if cond is None:
         return None
-    words, _ = _scan(cond)
+    words, _problem = _scan(cond)
     body = words[1:] if words and words[0] in ("if", "unless") else words
     if not body:
         errs.append(f"{where}: {show(value)} is an empty condition")
@@ -731,7 +731,7 @@ def _log_target(errs, at, value):
             "use an IPv4 address, a host name or a socket path such as /dev/log"
         )
         return None
-    host, _, port = text.partition(":")
+    host, _sep, port = text.partition(":")
     if port and _as_int(errs, at, port, 1, 65535) is None:
         return None
     if host in ("stdout", "stderr") and not port:
@@ -1647,7 +1647,7 @@ def file_entry_errors(entries, var, kind="certificate"):
     allowed = _CERT_KEYS if kind == "certificate" else ("name", "content", "src")
     for i, item in enumerate(_as_list(errs, var, entries)):
         where = _label(var, i, item)
-        _, readable = _entry(
+        _entry_value, readable = _entry(
             errs, where, item, allowed, seen, "file name (it becomes <name>.pem)", _FILE_NAME_RE
         )
         if not readable:
@@ -1745,7 +1745,7 @@ def bind_ports(data, sources=None, sources_var=None):
     this function's concern (normalize() and check() judge them).
     """
     sources = _sources(sources, sources_var)
-    config, _ = normalize(data, allow_weak_secrets=True)
+    config, _warnings = normalize(data, allow_weak_secrets=True)
     ports = {}
     for section in ("frontends", "listens"):
         for proxy in config[section]:

@@ -486,7 +486,7 @@ def _vip(errs, where, item, interface):
     text = text.strip()
     prefix = item.get("prefix")
     if "/" in text:
-        address, _, bits = text.partition("/")
+        address, _sep, bits = text.partition("/")
         addr = _as_ip(errs, f"{where}.address", address)
         if addr is None:
             return None

@@ -274,7 +274,7 @@ def check_request(names, backend, state, weight):
     for name in names:
         text = str(name).strip()
         if "/" in text:
-            be, _, sv = text.partition("/")
+            be, _sep, sv = text.partition("/")
             if backend is not None and be != backend:
                 raise RuntimeApiError(
                     f"name={text!r} names backend {be!r}, but backend={backend!r} was given"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
 
 _TRUE = ("true", "yes", "on", "1")
@@ -59,7 +60,7 @@ def as_number(errs, where, value, lo, hi):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errs.append(f"{where}: {show(value)} is not a number (allowed: {lo}-{hi})")
         return None
-    if value != value or not lo <= value <= hi:  # NaN compares false to everything
+    if (isinstance(value, float) and math.isnan(value)) or not lo <= value <= hi:
         errs.append(f"{where}: {show(value)} is out of range {lo}-{hi}")
         return None
     if isinstance(value, float) and value.is_integer():
@@ -378,7 +379,7 @@ def _ip(text, zone):
     if "%" in text:
         if not zone:
             return None, "a zone ID (%...) is not allowed here"
-        address, _, scope = text.partition("%")
+        address, _sep, scope = text.partition("%")
         if not IFACE_RE.fullmatch(scope):
             return None, "the zone ID after % must be an interface name"
         if ":" not in address:

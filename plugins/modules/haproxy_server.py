@@ -165,7 +165,7 @@ def wait_for(address, targets, goal, timeout, interval, baseline):
     start_rows = {t: api.stat_row(baseline, *t) for t in targets}
     rows = api.parse_stat(send(address, "show stat"))
     # Bounded by time and by a count (timeout / interval, plus slack).
-    for _ in range(int(timeout / interval) + 2):
+    for _attempt in range(int(timeout / interval) + 2):
         pending = []
         for target in targets:
             row = api.stat_row(rows, *target)

@@ -77,7 +77,7 @@ def digest(path: str) -> str:
 def pictures(docs: str) -> dict[str, str]:
     """docs/ pictures by their digest: {sha256: path relative to docs/}."""
     found = {}
-    for dirname, _, files in os.walk(docs):
+    for dirname, _subdirs, files in os.walk(docs):
         if os.path.relpath(dirname, docs).startswith("docsite"):
             continue
         for name in files:
@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
     pages = 0
     malformed = []
     shown = set()
-    for dirname, _, files in os.walk(html_dir):
+    for dirname, _subdirs, files in os.walk(html_dir):
         for name in sorted(files):
             if not name.endswith(".html"):
                 continue

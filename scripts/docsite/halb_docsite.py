@@ -45,7 +45,7 @@ def external_uri(label: str) -> tuple[str, str] | None:
         if not label.startswith(prefix):
             continue
         # <plugin>_<type>, then __parameter-..., __return-... for options.
-        page, _, anchor = label[len(prefix) :].partition("__")
+        page, _sep, anchor = label[len(prefix) :].partition("__")
         if not page:
             return None
         namespace, name = collection.split(".")

@@ -191,7 +191,7 @@ def test_a_bad_value_in_the_example_inventory_is_reported():
     host_vars = inventory.inventory.get_host("lb2").vars
     host_vars["keepalived_priority"] = 150
     host_vars["haproxy_stats_port"] = 70000
-    errors, _ = check_inventory(inventory)
+    errors, _derived = check_inventory(inventory)
     text = "\n".join(errors)
     assert (
         "haproxy_stats_port (haproxy_listens[stats].binds[0].port): 70000 is out of range 1-65535"

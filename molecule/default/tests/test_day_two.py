@@ -39,7 +39,7 @@ def answers(count=20):
     import urllib.request
 
     seen = collections.Counter()
-    for _ in range(count):
+    for _request in range(count):
         with urllib.request.urlopen(URL, timeout=2) as response:
             seen[response.read().decode().strip()] += 1
     return seen

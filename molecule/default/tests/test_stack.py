@@ -74,7 +74,7 @@ def alert_subjects(since):
 
 def test_requests_to_the_vip_are_spread_over_both_web_servers(pair):
     pair.normal_holder()
-    answers = collections.Counter(served_by() for _ in range(20))
+    answers = collections.Counter(served_by() for _request in range(20))
     # Round robin over two healthy servers: 10 each; allow for a retry.
     assert set(answers) == set(WEB_NAMES), answers
     assert min(answers.values()) >= 8, answers
@@ -82,7 +82,7 @@ def test_requests_to_the_vip_are_spread_over_both_web_servers(pair):
 
 def test_https_on_the_vip_answers_with_the_self_signed_certificate(pair):
     pair.normal_holder()
-    seen = {get(f"https://{VIP}/", insecure=True)[1].strip() for _ in range(6)}
+    seen = {get(f"https://{VIP}/", insecure=True)[1].strip() for _request in range(6)}
     assert seen == set(WEB_NAMES)
     # Verified against the system's CAs it is refused: it is a lab certificate.
     status, reason = get(f"https://{VIP}/")
@@ -91,7 +91,7 @@ def test_https_on_the_vip_answers_with_the_self_signed_certificate(pair):
 
 def test_the_stats_page_wants_the_password_and_shows_both_servers_up(pair):
     pair.normal_holder()
-    status, _ = get(f"http://{VIP}:8404/stats")
+    status, _body = get(f"http://{VIP}:8404/stats")
     assert status == 401
     status, csv = get(f"http://{VIP}:8404/stats;csv", auth=("admin", stats_password()))
     assert status == 200
@@ -102,7 +102,7 @@ def test_the_stats_page_wants_the_password_and_shows_both_servers_up(pair):
 def test_haproxy_log_lines_land_in_the_rsyslog_files(pair, nodes):
     holder = pair.normal_holder()
     marker = f"/halb-e2e-{uuid.uuid4().hex}"
-    status, _ = get(f"http://{VIP}{marker}")
+    status, _body = get(f"http://{VIP}{marker}")
     assert status == 404  # nginx's answer, through HAProxy
 
     def logged():

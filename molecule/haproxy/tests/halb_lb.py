@@ -15,7 +15,8 @@ import ssl
 import threading
 import time
 
-from halb_common import container, sh, wait_for  # noqa: F401 (re-exported for the tests)
+# Re-exported: the tests call them through this module.
+from halb_common import container, sh, wait_for  # noqa: F401 # pylint: disable=unused-import
 
 LB = os.environ["HALB_LB"]
 LB_ADDRESS = os.environ["HALB_LB_ADDRESS"]
@@ -108,13 +109,15 @@ class Stream:
         self.failures = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._run, daemon=True) for _thread in range(threads)
+        ]
 
     def _run(self):
         deadline = time.monotonic() + self.limit
         while not self._stop.is_set() and time.monotonic() < deadline:
             try:
-                status, _, body = request(self.host, timeout=10.0)
+                status, _headers, body = request(self.host, timeout=10.0)
                 good = status == 200 and body.strip() in WEBS
                 error = None if good else f"{status} {body[:80]!r}"
             except OSError as exc:  # refused, reset, timeout

@@ -25,5 +25,5 @@ def test_bad_inputs_are_refused_and_haproxy_keeps_serving(lb, tmp_path):
         log_dir=tmp_path,
     )
     # And from outside, after all of it: still both servers, round-robin.
-    bodies = {lb.request()[2].strip() for _ in range(10)}
+    bodies = {lb.request()[2].strip() for _request in range(10)}
     assert bodies == set(lb.WEBS)

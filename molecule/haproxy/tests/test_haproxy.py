@@ -18,8 +18,8 @@ AUTH = ("admin", L.STATS_PASSWORD)
 
 def test_round_robin_over_both_web_servers(lb):
     seen = collections.Counter()
-    for _ in range(20):
-        status, _, body = lb.request()
+    for _request in range(20):
+        status, _headers, body = lb.request()
         assert status == 200
         seen[body.strip()] += 1
     assert set(seen) == set(lb.WEBS)
@@ -29,7 +29,7 @@ def test_round_robin_over_both_web_servers(lb):
 def test_https_serves_the_assembled_pem_with_its_chain(lb):
     # Only the root CA is trusted here: the handshake verifies only if the pem
     # carries the intermediate after the certificate.
-    status, _, body = lb.request("www.example.test", port=443, tls=True)
+    status, _headers, body = lb.request("www.example.test", port=443, tls=True)
     assert status == 200 and body.strip() in lb.WEBS
     rc, out = lb.sh(lb.LB, "stat -c '%a %U %G' /etc/haproxy/certs/www.pem")
     assert out.split() == ["600", "root", "root"]
@@ -50,15 +50,15 @@ def test_self_signed_lab_certificate(lb):
 
 
 def test_http_redirects_the_chosen_host_only(lb):
-    status, headers, _ = lb.request("www.example.test")
+    status, headers, _body = lb.request("www.example.test")
     assert status == 301
     assert headers["location"] == "https://www.example.test/"
-    status, _, body = lb.request("app.example.test")
+    status, _headers, body = lb.request("app.example.test")
     assert status == 200 and body.strip() in lb.WEBS
 
 
 def test_backend_tls_is_verified_by_default(lb):
-    status, _, body = lb.request("secure.example.test", port=443, tls=True)
+    status, _headers, body = lb.request("secure.example.test", port=443, tls=True)
     assert status == 200 and body.strip() in lb.WEBS
     row = lb.stat("be_tls", "web1")
     assert row["status"] == "UP"
@@ -76,7 +76,7 @@ def test_backend_tls_is_verified_by_default(lb):
 def test_stats_page_needs_the_password(lb):
     assert lb.request(path="/stats", port=8404)[0] == 401
     assert lb.request(path="/stats", port=8404, auth=("admin", "wrong"))[0] == 401
-    status, _, body = lb.request(path="/stats", port=8404, auth=AUTH)
+    status, _headers, body = lb.request(path="/stats", port=8404, auth=AUTH)
     assert status == 200 and "be_web" in body
     assert not re.search(r"HAProxy version \d", body)
 
@@ -87,7 +87,7 @@ def _admin_post(action, server="web2", backend="be_web"):
 
 def test_admin_actions_refused_from_outside_the_admin_networks(lb):
     # From the controller (not LOCALHOST, not 192.0.2.0/24): denied, state unchanged.
-    status, headers, _ = lb.request(
+    status, headers, _body = lb.request(
         path="/stats", port=8404, method="POST", body=_admin_post("maint"), auth=AUTH
     )
     assert status == 303 and "st=DENY" in headers["location"], (status, headers)
@@ -104,7 +104,7 @@ def test_admin_actions_refused_from_outside_the_admin_networks(lb):
         "{'redirect_request':lambda *a:None}));"
         "\ntry:\n o.open(r)\nexcept urllib.error.HTTPError as e:\n print(e.headers['Location'])"
     )
-    _, out = lb.sh(lb.LB, f'python3 -c "{script}"')
+    _rc, out = lb.sh(lb.LB, f'python3 -c "{script}"')
     assert "st=DONE" in out, out
     assert lb.stat("be_web", "web2")["status"] == "MAINT"
 
@@ -124,7 +124,7 @@ def test_stopped_backend_is_taken_out_without_failed_requests(lb):
 def test_five_reloads_under_steady_requests_fail_none(lb):
     pids = [lb.worker_pid()]
     with lb.Stream() as stream:
-        for _ in range(5):
+        for _reload in range(5):
             lb.sh(lb.LB, "systemctl reload haproxy")
             pids.append(
                 lb.wait_for(
@@ -145,24 +145,24 @@ def test_drain_survives_a_reload(lb):
     lb.sh(lb.LB, "systemctl reload haproxy")
     lb.wait_for(what="a new worker", predicate=lambda: lb.worker_pid() != before)
     assert lb.stat("be_web", "web2")["status"] == "DRAIN"
-    _, state = lb.sh(lb.LB, "cat /var/lib/haproxy/server-state")
+    _rc, state = lb.sh(lb.LB, "cat /var/lib/haproxy/server-state")
     assert re.search(r"\bbe_web\s+\d+\s+web2\b", state)
     # A drained server gets no new requests.
-    bodies = {lb.request()[2].strip() for _ in range(10)}
+    bodies = {lb.request()[2].strip() for _request in range(10)}
     assert bodies == {lb.WEBS[0]}
 
 
 def test_runtime_socket_is_admin_level_and_not_world_accessible(lb):
-    _, out = lb.sh(lb.LB, f"stat -c '%a %U %G' {lb.SOCKET}")
+    _rc, out = lb.sh(lb.LB, f"stat -c '%a %U %G' {lb.SOCKET}")
     assert out.split() == ["660", "root", "haproxy"]
     assert "level admin" in lb.sh(lb.LB, "grep '^    stats socket' /etc/haproxy/haproxy.cfg")[1]
 
 
 def test_master_worker_with_one_thread_per_cpu(lb):
-    _, nproc = lb.sh(lb.LB, "nproc")
+    _rc, nproc = lb.sh(lb.LB, "nproc")
     info = lb.api("show info")
     assert f"Nbthread: {nproc.strip()}" in info
-    _, cmd = lb.sh(lb.LB, "ps -o args= -C haproxy")
+    _rc, cmd = lb.sh(lb.LB, "ps -o args= -C haproxy")
     assert "-Ws" in cmd
     config = lb.sh(lb.LB, "cat /etc/haproxy/haproxy.cfg")[1]
     assert "    master-worker\n" in config and "    hard-stop-after 30s\n" in config
@@ -183,11 +183,11 @@ def test_traffic_logs_land_in_their_own_file_and_not_in_the_system_log(lb):
         timeout=15,
     )
     assert "fe_web be_web/" in line
-    _, elsewhere = lb.sh(lb.LB, f"grep -rl --exclude-dir=haproxy -- {marker} /var/log || true")
+    _rc, elsewhere = lb.sh(lb.LB, f"grep -rl --exclude-dir=haproxy -- {marker} /var/log || true")
     assert elsewhere.strip() == ""
     # Traffic is info: it is not a notice.
     assert _logged("/var/log/haproxy/notice.log", marker) == ""
-    _, mode = lb.sh(lb.LB, "stat -c '%a %U %G' /var/log/haproxy/info.log")
+    _rc, mode = lb.sh(lb.LB, "stat -c '%a %U %G' /var/log/haproxy/info.log")
     assert mode.split() == ["640", "root", "adm"]
 
 
@@ -201,7 +201,7 @@ def test_server_state_changes_land_in_notice_log(lb):
 
 
 def test_syslog_input_listens_on_the_loopback_only(lb):
-    _, out = lb.sh(lb.LB, "ss -Hlun 'sport = :514'")
+    _rc, out = lb.sh(lb.LB, "ss -Hlun 'sport = :514'")
     listeners = {line.split()[3] for line in out.splitlines() if line.strip()}
     assert listeners == {"127.0.0.1:514"}, out
 
@@ -220,13 +220,13 @@ def test_logrotate_starts_a_fresh_file(lb):
 
 
 def test_config_file_is_not_world_readable(lb):
-    _, out = lb.sh(
+    _rc, out = lb.sh(
         lb.LB,
         "stat -c '%a %U %G %n' /etc/haproxy/haproxy.cfg /etc/haproxy/haproxy.cfg.*~ 2>/dev/null || true",
     )
     lines = [line.split() for line in out.splitlines() if line.strip()]
     assert lines and lines[0][:3] == ["640", "root", "root"]
-    for mode, *_ in lines:
+    for mode, *_rest in lines:
         assert int(mode, 8) & 0o007 == 0, out
 
 
@@ -244,7 +244,7 @@ def test_unrestricted_admin_warns_and_the_diff_hides_the_password(lb):
 def test_a_reload_haproxy_cannot_load_fails_and_the_old_config_keeps_serving(lb):
     # A maxconn beyond the file-descriptor limit passes `haproxy -c` but cannot
     # be loaded: plain systemd would report "Reloaded"; haproxy-reload must fail.
-    _, hard = lb.sh(
+    _rc, hard = lb.sh(
         lb.LB,
         "awk '/Max open files/ {print $5}' /proc/$(systemctl show -p MainPID --value haproxy)/limits",
     )
@@ -260,9 +260,9 @@ def test_a_reload_haproxy_cannot_load_fails_and_the_old_config_keeps_serving(lb)
             " && haproxy -c -q -f /etc/haproxy/haproxy.cfg",
         )
         before = lb.worker_pid()
-        rc, _ = lb.sh(lb.LB, "systemctl reload haproxy", check=False)
+        rc, _out = lb.sh(lb.LB, "systemctl reload haproxy", check=False)
         assert rc != 0
-        _, journal = lb.sh(lb.LB, "journalctl -u haproxy -n 30 --no-pager")
+        _rc, journal = lb.sh(lb.LB, "journalctl -u haproxy -n 30 --no-pager")
         assert "could not load /etc/haproxy/haproxy.cfg" in journal
         assert lb.worker_pid() == before
         assert lb.request()[0] == 200
@@ -299,7 +299,7 @@ def test_down_file_says_1_after_a_stop_and_0_after_a_start(lb):
     # The drop-in writes it (ExecStopPost / ExecStartPost) before systemctl
     # returns; keepalived_track_files watches it.
     assert _down_file(lb) == "0"
-    _, out = lb.sh(lb.LB, f"stat -c '%a %U' /run/halb {DOWN_FILE}")
+    _rc, out = lb.sh(lb.LB, f"stat -c '%a %U' /run/halb {DOWN_FILE}")
     assert out.split() == ["755", "root", "644", "root"]
     try:
         lb.sh(lb.LB, "systemctl stop haproxy")
@@ -308,7 +308,7 @@ def test_down_file_says_1_after_a_stop_and_0_after_a_start(lb):
         assert _down_file(lb) == "0"
         assert lb.request()[0] == 200
         # No temporary file is left behind (each write is a rename).
-        _, listing = lb.sh(lb.LB, "ls -A /run/halb")
+        _rc, listing = lb.sh(lb.LB, "ls -A /run/halb")
         assert listing.split() == ["haproxy-down"]
     finally:
         _restore_haproxy(lb)
@@ -316,11 +316,11 @@ def test_down_file_says_1_after_a_stop_and_0_after_a_start(lb):
 
 
 def test_down_file_is_not_touched_by_a_reload(lb):
-    _, before = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
+    _rc, before = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
     worker = lb.worker_pid()
     lb.sh(lb.LB, "systemctl reload haproxy")
     lb.wait_for(what="a new worker", predicate=lambda: lb.worker_pid() != worker)
-    _, after = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
+    _rc, after = lb.sh(lb.LB, f"stat -c '%i %Y' {DOWN_FILE}")
     assert after == before and _down_file(lb) == "0"
 
 
@@ -328,7 +328,7 @@ def test_a_crash_flips_the_down_file_to_1_until_systemd_restarts_haproxy(lb):
     # Debian's unit has Restart=always (after 100 ms): a runtime drop-in slows
     # the restart to 3 s so that the 1 can be seen, then is removed again.
     dropin = "/run/systemd/system/haproxy.service.d"
-    _, before = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
+    _rc, before = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
     try:
         lb.sh(
             lb.LB,
@@ -341,7 +341,7 @@ def test_a_crash_flips_the_down_file_to_1_until_systemd_restarts_haproxy(lb):
             timeout=30,
             predicate=lambda: _down_file(lb) == "0" and _answers(lb),
         )
-        _, after = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
+        _rc, after = lb.sh(lb.LB, "systemctl show -p NRestarts --value haproxy")
         assert int(after) == int(before) + 1
     finally:
         lb.sh(lb.LB, f"rm -rf {dropin} && systemctl daemon-reload", check=False)

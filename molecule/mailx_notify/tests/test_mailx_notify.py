@@ -158,7 +158,7 @@ def test_a_burst_of_alerts_leaves_the_path_unit_working(mail):
     base = len(M.messages())
     states = ["FAULT", "BACKUP"] * 5
     for count, state in enumerate(states, start=1):
-        rc, _ = M.notify(lb, "INSTANCE", "VI_BURST", state, "140")
+        rc, _took = M.notify(lb, "INSTANCE", "VI_BURST", state, "140")
         assert rc == 0
         # The path unit sends each at once; the timer (15 s) would be too late.
         M.wait_for(
@@ -169,22 +169,22 @@ def test_a_burst_of_alerts_leaves_the_path_unit_working(mail):
         )
     assert [_parsed(a)["name"] for a in M.alerts(base, name)] == ["VI_BURST"] * len(states)
     assert _states(M.alerts(base, name)) == states
-    _, out = M.sh(lb, "systemctl is-active halb-notify-flush.path", check=False)
+    _rc, out = M.sh(lb, "systemctl is-active halb-notify-flush.path", check=False)
     assert out.strip() == "active", out
     _assert_in_order_exactly_once()
 
 
 def test_keepalived_runs_the_hook_as_the_script_user(mail):
     for lb in M.LBS:
-        _, out = M.sh(lb, f"stat -c '%U %G %a' {M.SPOOL}/seq {M.SPOOL}/queue")
+        _rc, out = M.sh(lb, f"stat -c '%U %G %a' {M.SPOOL}/seq {M.SPOOL}/queue")
         assert out.split() == [M.USER, M.USER, "600", M.USER, M.USER, "700"], out
-        _, conf = M.sh(lb, "cat /etc/keepalived/keepalived.conf")
+        _rc, conf = M.sh(lb, "cat /etc/keepalived/keepalived.conf")
         assert f'notify "{M.PROGRAM}" {M.USER}' in conf
 
 
 def test_the_password_file_is_not_world_readable(mail):
     for lb in M.LBS:
-        _, out = M.sh(lb, "stat -c '%n %a %U %G' /etc/halb/notify.mailrc /etc/halb/notify.json")
+        _rc, out = M.sh(lb, "stat -c '%n %a %U %G' /etc/halb/notify.mailrc /etc/halb/notify.json")
         lines = [line.split() for line in out.splitlines()]
         assert lines == [
             ["/etc/halb/notify.mailrc", "640", "root", M.USER],
@@ -293,8 +293,8 @@ def test_relay_down_the_hook_returns_at_once_and_the_timer_delivers_later(mail):
     assert _states(M.alerts(base, name)) == ["FAULT", "BACKUP"]
     assert M.queued(lb) == []
     _assert_in_order_exactly_once()
-    _, log = M.sh(lb, f"journalctl --no-pager -o cat -u halb-notify-flush.timer --since @{since}")
-    _, runs = M.sh(
+    _rc, log = M.sh(lb, f"journalctl --no-pager -o cat -u halb-notify-flush.timer --since @{since}")
+    _rc, runs = M.sh(
         lb, f"journalctl --no-pager -o cat -u halb-notify-flush.service --since @{since}"
     )
     assert "Finished halb-notify-flush.service" in runs, runs + log
@@ -350,15 +350,15 @@ def test_a_relay_whose_certificate_is_not_trusted_gets_nothing(mail):
 def test_the_timer_and_the_path_unit_run_the_flush_as_the_script_user(mail):
     for lb in M.LBS:
         for unit in ("halb-notify-flush.timer", "halb-notify-flush.path"):
-            _, out = M.sh(lb, f"systemctl is-enabled {unit}; systemctl is-active {unit}")
+            _rc, out = M.sh(lb, f"systemctl is-enabled {unit}; systemctl is-active {unit}")
             assert out.split() == ["enabled", "active"], (unit, out)
-        _, out = M.sh(
+        _rc, out = M.sh(
             lb, "systemctl show -p User -p Group -p Type --value halb-notify-flush.service"
         )
         assert out.split() == ["oneshot", M.USER, M.USER], out
-        _, out = M.sh(lb, "systemctl show -p TimersMonotonic --value halb-notify-flush.timer")
+        _rc, out = M.sh(lb, "systemctl show -p TimersMonotonic --value halb-notify-flush.timer")
         assert "15s" in out, out
-        _, out = M.sh(lb, f"stat -c '%a %U %G %F' {M.SPOOL} {M.PROGRAM} /usr/local/libexec/halb")
+        _rc, out = M.sh(lb, f"stat -c '%a %U %G %F' {M.SPOOL} {M.PROGRAM} /usr/local/libexec/halb")
         assert out.splitlines() == [
             f"700 {M.USER} {M.USER} directory",
             "755 root root regular file",
@@ -368,7 +368,7 @@ def test_the_timer_and_the_path_unit_run_the_flush_as_the_script_user(mail):
 
 def test_the_hosts_carry_their_meaningful_names(mail):
     for lb in M.LBS:
-        _, out = M.sh(lb, "hostname; cat /etc/hostname")
+        _rc, out = M.sh(lb, "hostname; cat /etc/hostname")
         assert out.split() == [M.NAMES[lb], M.NAMES[lb]], out
 
 

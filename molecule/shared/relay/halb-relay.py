@@ -1,5 +1,7 @@
-#!/usr/bin/python3
 """The mailx_notify scenario's SMTP relay (aiosmtpd from Debian's python3-aiosmtpd).
+
+Run by its unit as `/usr/bin/python3 /usr/local/bin/halb-relay SETTINGS` (relay.yml):
+no shebang, not executable.
 
 Listeners, from the JSON settings given as the only argument:
   starttls  SUBMISSION: STARTTLS is required before anything else, then AUTH
@@ -37,7 +39,7 @@ def _continue_numbering(path):
     global _counter
     try:
         with open(path, encoding="utf-8") as handle:
-            _counter = itertools.count(sum(1 for _ in handle) + 1)
+            _counter = itertools.count(sum(1 for _line in handle) + 1)
     except FileNotFoundError:
         pass
 
@@ -135,8 +137,8 @@ def main():
         controllers.append(controller)
         print(f"halb-relay: listening on {listener.name}", flush=True)
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_args: done.set())
+    signal.signal(signal.SIGINT, lambda *_args: done.set())
     done.wait()
     for controller in controllers:
         controller.stop()

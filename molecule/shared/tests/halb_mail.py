@@ -11,7 +11,8 @@ import json
 import os
 import re
 
-from halb_common import container, playbook, sh, wait_for  # noqa: F401 (re-exported)
+# Re-exported: the tests call them through this module.
+from halb_common import container, playbook, sh, wait_for  # noqa: F401 # pylint: disable=unused-import
 
 LBS = os.environ["HALB_LBS"].split(",")
 NAMES = dict(zip(LBS, os.environ["HALB_LB_NAMES"].split(","), strict=True))
@@ -29,7 +30,7 @@ SUBJECT_RE = re.compile(
 
 
 def _jsonl(path):
-    _, out = sh(RELAY, f"cat {path} 2>/dev/null || true")
+    _rc, out = sh(RELAY, f"cat {path} 2>/dev/null || true")
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
@@ -43,7 +44,7 @@ def messages():
         record["subject"] = str(mail["Subject"])
         record["body"] = mail.get_content()
         event = str(mail.get("X-Halb-Notify-Event", ""))
-        host, _, seq = event.partition(" ")
+        host, _sep, seq = event.partition(" ")
         record["event"] = (host, int(seq)) if seq.isdigit() else None
         found.append(record)
     return found
@@ -60,12 +61,12 @@ def auth_attempts():
 
 def queued(lb):
     """The spooled alerts of a load balancer (file names, oldest first)."""
-    _, out = sh(lb, f"ls {SPOOL}/queue 2>/dev/null || true")
+    _rc, out = sh(lb, f"ls {SPOOL}/queue 2>/dev/null || true")
     return sorted(name for name in out.split() if name.endswith(".json"))
 
 
 def status(lb):
-    _, out = sh(lb, f"{PROGRAM} --status 2>/dev/null")
+    _rc, out = sh(lb, f"{PROGRAM} --status 2>/dev/null")
     return json.loads(out)
 
 
@@ -73,7 +74,7 @@ def notify(lb, *event):
     """Run halb-notify as keepalived does (as the script user, with TYPE NAME
     STATE PRIORITY); returns (exit code, seconds it took)."""
     argv = ["runuser", "-u", USER, "--", PROGRAM, *event]
-    _, out = sh(
+    _rc, out = sh(
         lb,
         "python3 -c 'import subprocess, sys, time; t = time.monotonic(); "
         "rc = subprocess.call(sys.argv[1:]); print(rc, time.monotonic() - t)' " + " ".join(argv),
@@ -83,25 +84,25 @@ def notify(lb, *event):
 
 
 def holds_vip(lb):
-    rc, _ = sh(lb, f"ip -o -4 addr show | grep -qF ' {VIP}/'", check=False)
+    rc, _out = sh(lb, f"ip -o -4 addr show | grep -qF ' {VIP}/'", check=False)
     return rc == 0
 
 
 def journal(lb, since):
     """The load balancer's journal since a `date +%s` stamp (every unit)."""
-    _, out = sh(lb, f"journalctl --no-pager -o cat --since @{since}")
+    _rc, out = sh(lb, f"journalctl --no-pager -o cat --since @{since}")
     return out
 
 
 def now(lb):
-    _, out = sh(lb, "date +%s")
+    _rc, out = sh(lb, "date +%s")
     return int(out.strip())
 
 
 def failed_flushes(lb, since):
     """How many alerts each failed flush since ``since`` (epoch seconds, the
     load balancer's clock) left in the spool, from halb-notify's log lines."""
-    _, out = sh(lb, f"journalctl --no-pager -o cat -t halb-notify --since @{since}")
+    _rc, out = sh(lb, f"journalctl --no-pager -o cat -t halb-notify --since @{since}")
     return [int(n) for n in re.findall(r"could not send via .*; (\d+) alert\(s\) stay", out)]
 
 

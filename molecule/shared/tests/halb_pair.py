@@ -13,7 +13,8 @@ import time
 import urllib.error
 import urllib.request
 
-from halb_common import container, sh, wait_for  # noqa: F401 (re-exported for the tests)
+# Re-exported: the tests call them through this module.
+from halb_common import container, sh, wait_for  # noqa: F401 # pylint: disable=unused-import
 
 HOSTS = os.environ["HALB_HOSTS"].split(",")
 ADDRESSES = dict(zip(HOSTS, os.environ["HALB_ADDRESSES"].split(","), strict=True))

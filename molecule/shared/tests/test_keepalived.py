@@ -146,7 +146,7 @@ def test_notify_hook_reports_the_new_state(pair):
     pair.settled_holder(timeout=30, expect=backup)
 
     def logged():
-        _, out = pair.sh(
+        _rc, out = pair.sh(
             backup, f"journalctl -t halb-notify --since @{since} --no-pager -o cat", check=False
         )
         return out if "INSTANCE VI_1 MASTER" in out else None

@@ -185,7 +185,7 @@ def ask_haproxy(url, timeout):
                 data += chunk
     except OSError:
         return None
-    head, _, body = data.decode("ascii", "replace").partition("\r\n\r\n")
+    head, _sep, body = data.decode("ascii", "replace").partition("\r\n\r\n")
     if not head.startswith("HTTP/1.") or head.split(" ", 2)[1:2] != ["200"]:
         return None
     return parse_counts(body)

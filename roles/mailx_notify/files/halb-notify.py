@@ -253,7 +253,7 @@ class Spool:
         except (OSError, ValueError):
             last = 0
         entries = self.entries()
-        return max([last] + [seq for seq, _ in entries[-1:]])
+        return max([last] + [seq for seq, _path in entries[-1:]])
 
     def _evict(self):
         """Make room for one more alert; return the sequence numbers dropped."""
@@ -278,7 +278,7 @@ class Spool:
             tmp = os.path.join(self.tmp, f"{seq:012d}.{os.getpid()}")
             _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
             # link() never replaces an existing entry: without the lock, take the next number.
-            for _ in range(1000):
+            for _attempt in range(1000):
                 try:
                     os.link(tmp, os.path.join(self.queue, f"{seq:012d}.json"))
                     break
@@ -413,7 +413,7 @@ class Spool:
             if not locked:
                 return 0, len(self.entries()), "busy"
             # New alerts may arrive while sending: look again until the queue is empty.
-            for _ in range(10000):
+            for _attempt in range(10000):
                 entries = self.entries()
                 if not entries:
                     return sent, 0, None
@@ -569,7 +569,7 @@ def send_mail(cfg, subject, body, event_id=None, secrets=()):
     except OSError as exc:
         return False, f"cannot run {cfg['mailer']}: {exc.strerror}"
     try:
-        out, _ = proc.communicate(body.encode(), timeout=cfg["timeout"])
+        out, _err = proc.communicate(body.encode(), timeout=cfg["timeout"])
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
@@ -598,7 +598,7 @@ def flush(cfg, spool):
             )
         return ok, detail
 
-    for _ in range(3):
+    for _round in range(3):
         sent, left, error = spool.flush(send, cfg["flush_budget"], cfg["max_tries"])
         if error == "busy":
             return 0
@@ -723,7 +723,7 @@ def main(argv=None, hook_ignores_stop=False):
         known = BACKEND_STATES if alert["type"] == "BACKEND" else STATES
         if alert["state"] not in known:
             log(syslog.LOG_WARNING, f"unexpected state {alert['state']!r}; queued as given")
-        seq, _ = spool.enqueue(alert)
+        seq, _dropped = spool.enqueue(alert)
         log(syslog.LOG_INFO, f"queued alert #{seq}: {summary(alert)}")
         try:
             spool.poke()

@@ -37,12 +37,12 @@ def server():
 
 
 def test_a_request_every_interval_all_answered(server):
-    httpd, _ = server
+    httpd, _handler = server
     port = httpd.server_address[1]
     with OpenLoopClient("127.0.0.1", port, interval=0.02, timeout=1.0) as client:
         time.sleep(0.5)
     assert 20 <= len(client.records) <= 30, len(client.records)
-    assert all(ok for _, ok, _, _ in client.records)
+    assert all(ok for _sent, ok, _took, _reason in client.records)
     sent = [r[0] for r in sorted(client.records)]
     gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
     assert max(gaps) < 0.2
@@ -82,7 +82,7 @@ def test_http_errors_refusals_and_hangs_are_failures_with_reasons(server):
 
 
 def test_between_selects_by_send_time(server):
-    httpd, _ = server
+    httpd, _handler = server
     with OpenLoopClient("127.0.0.1", httpd.server_address[1], interval=0.02) as client:
         time.sleep(0.3)
     records = sorted(client.records)

@@ -77,7 +77,7 @@ def test_every_fault_is_injected_and_undone_on_the_node_it_is_given():
         assert fault.name == name and fault.description
         assert isinstance(fault.inject("lb1"), float)
         fault.restore("lb1")
-        assert [node for node, _, _ in lab.ran] == ["lb1", "lb1"]
+        assert [node for node, _command, _all_namespaces in lab.ran] == ["lb1", "lb1"]
         assert lab.ran[0][1] != lab.ran[1][1]
     assert FAULTS["haproxy_stopped"](None).command == "systemctl stop haproxy"
     # Only a node nobody can reach has its copy of the VIP left out.

@@ -137,7 +137,7 @@ def differences(base_text, text, split, value_words=False, base_value=None):
                 and b[0] != ""
                 and (
                     b[0] in str(base_value)
-                    or str(base_value).split("/")[0] in b[0]
+                    or str(base_value).split("/", maxsplit=1)[0] in b[0]
                     or b[0] == "<value>"
                 )
             )

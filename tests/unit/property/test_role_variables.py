@@ -93,7 +93,7 @@ class Role:
                 with open(path, encoding="utf-8") as handle:
                     source = handle.read()
             self.templates[label] = (source, split)
-        text = "\n".join(src for src, _ in self.templates.values()) + yaml.safe_dump(self.vars)
+        text = "\n".join(src for src, _split in self.templates.values()) + yaml.safe_dump(self.vars)
         # The role's own string variables that reach one of its files (with
         # the harmless value of those that have no default).
         self.values = {**self.defaults, **{k: v for k, v in EXTRA.items() if k in self.defaults}}
@@ -116,7 +116,7 @@ class Role:
     def render(self, templar):
         return {
             label: str(templar.template(trust_as_template(source)))
-            for label, (source, _) in self.templates.items()
+            for label, (source, _split) in self.templates.items()
         }
 
     def base(self):
@@ -198,7 +198,7 @@ def test_hostile_role_variable_is_refused_or_harmless(role, var):
             TALLY["accepted"] += 1
             return  # empty means unset: the files may differ by design
         files = role.render(templar)
-        for label, (_, split) in role.templates.items():
+        for label, (_source, split) in role.templates.items():
             reasons = differences(base[label], files[label], split, base_value=role.values[var])
             assert not reasons, f"{role.name} {var}={value!r} accepted, but {label}: {reasons}"
         TALLY["accepted"] += 1

@@ -61,7 +61,7 @@ def test_normalize_accepts_strings_for_numbers_and_booleans():
     data = base()
     data["backends"][0]["servers"][0]["port"] = "8000"
     data["global"]["master_worker"] = "yes"
-    config, _ = h.normalize(data)
+    config, _warnings = h.normalize(data)
     assert config["backends"][0]["servers"][0]["port"] == 8000
     assert config["global"]["master_worker"] is True
 
@@ -578,7 +578,7 @@ def test_verify_none_is_rendered_only_when_asked():
 
 def test_minimal_configuration_warns_about_missing_timeouts():
     data = yaml.safe_load((GOLDEN / "haproxy_minimal.yml").read_text())
-    _, warnings = h.normalize(data)
+    _config, warnings = h.normalize(data)
     assert warnings == [
         "haproxy_frontends[www].timeouts: no timeout client here or in "
         "haproxy_defaults.timeouts; HAProxy then waits forever on idle connections",

@@ -568,8 +568,8 @@ def _value(rnd, depth=0):
     if depth > 2 or roll < 0.6:
         return rnd.choice(ATOMS)
     if roll < 0.8:
-        return [_value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))]
-    return {rnd.choice(KEYS): _value(rnd, depth + 1) for _ in range(rnd.randint(0, 3))}
+        return [_value(rnd, depth + 1) for _item in range(rnd.randint(0, 3))]
+    return {rnd.choice(KEYS): _value(rnd, depth + 1) for _item in range(rnd.randint(0, 3))}
 
 
 def _paths(node, path=()):
@@ -595,9 +595,9 @@ def _replace(node, path, value):
 @pytest.mark.parametrize("seed", range(8))
 def test_random_json_like_values_only_raise_config_errors(seed):
     rnd = random.Random(seed)
-    for _ in range(150):
+    for _case in range(150):
         data = copy.deepcopy(DOCS[rnd.choice(sorted(DOCS))])
-        for _ in range(rnd.randint(1, 3)):
+        for _change in range(rnd.randint(1, 3)):
             data = _replace(data, rnd.choice(list(_paths(data))), _value(rnd))
         messages = []
         try:

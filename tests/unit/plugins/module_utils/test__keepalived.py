@@ -557,7 +557,7 @@ def test_garp_settings_are_rendered_in_global_defs():
         "    vrrp_garp_master_refresh_repeat 2\n",
         "    vrrp_garp_lower_prio_repeat 0\n",
     ):
-        assert line in text.split("}")[0]
+        assert line in text.split("}", maxsplit=1)[0]
 
 
 def test_every_problem_is_reported_at_once():

@@ -337,9 +337,9 @@ def _random_value(rnd, depth=0):
         injection = rnd.choice(_INJECTIONS)
         return rnd.choice([text, text[:cut] + injection + text[cut:], "fe80::1%" + injection])
     if roll < 0.8:
-        return [_random_value(rnd, depth + 1) for _ in range(rnd.randrange(3))]
+        return [_random_value(rnd, depth + 1) for _item in range(rnd.randrange(3))]
     keys = ["name", "x", "address", "script", "user", "weight", 1]
-    return {rnd.choice(keys): _random_value(rnd, depth + 1) for _ in range(rnd.randrange(3))}
+    return {rnd.choice(keys): _random_value(rnd, depth + 1) for _item in range(rnd.randrange(3))}
 
 
 def _paths(obj, prefix=()):
@@ -390,7 +390,7 @@ def test_random_values_in_every_key_give_our_error_or_a_safe_file(seed):
         }
         for n, host in enumerate(MEMBERS, 1)
     }
-    for _ in range(200):
+    for _case in range(200):
         path = rnd.choice(paths)
         value = _random_value(rnd)
         text = _only_our_error(k.render, _replaced(FULL, path, value))

@@ -186,7 +186,7 @@ def test_value_errors_checks_role_variables_by_kind():
             "haproxy_down_file": ["path", None],
         }
     )
-    assert [e.split(":")[0] for e in errs] == [
+    assert [e.split(":", maxsplit=1)[0] for e in errs] == [
         "haproxy_scripts_dir",
         "haproxy_config_path",
         "mailx_notify_recipients[1]",

@@ -14,8 +14,10 @@ from .cases import FACTS, pair
 MEMBERS = ["lb1", "lb2"]
 
 
-def build(per_host=None, unicast=False, data=None, facts=FACTS):
-    """Derive each member's config the way the role does, with per-host edits."""
+def build(per_host=None, unicast=False, data=None, facts=None):
+    """Derive each member's config the way the role does, with per-host edits
+    (``facts`` defaults to the pair's FACTS; ``{}`` means no facts)."""
+    facts = FACTS if facts is None else facts
     members = {}
     for host in MEMBERS:
         host_data = copy.deepcopy(data or pair())

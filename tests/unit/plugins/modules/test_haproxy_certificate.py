@@ -148,19 +148,19 @@ def test_assembles_certificate_chain_key_in_order_then_is_idempotent(tmp_path, p
     assert not result.get("warnings"), result.get("warnings")
     assert sorted(p.name for p in dest.parent.iterdir()) == ["site.pem"]
 
-    again, _ = run(tmp_path, **given(pki))
+    again, _dest = run(tmp_path, **given(pki))
     assert again["changed"] is False, again
     assert "diff" not in again
 
 
 def test_text_is_normalized_so_layout_does_not_matter(tmp_path, pki):
-    _, dest = run(tmp_path, **given(pki))
+    _result, dest = run(tmp_path, **given(pki))
     messy = given(
         pki,
         certificate="subject=CN = www.example.test\n\n" + pki["leaf_crt"].replace("\n", "  \r\n"),
         chain="\n\n" + pki["inter_crt"] + "\n\n",
     )
-    result, _ = run(tmp_path, **messy)
+    result, _dest = run(tmp_path, **messy)
     assert result["changed"] is False, result
     assert dest.read_text() == pki["leaf_crt"] + pki["inter_crt"] + pki["leaf_key"]
 
@@ -187,7 +187,7 @@ def test_path_options_read_files_on_the_host(tmp_path, pki):
     assert result["changed"] is True, result
     assert dest.read_text() == pki["leaf_crt"] + pki["inter_crt"] + pki["leaf_key"]
     assert body_line(pki["leaf_key"]) not in result["_raw"]
-    again, _ = run(tmp_path, **given(pki))
+    again, _dest = run(tmp_path, **given(pki))
     assert again["changed"] is False
 
 
@@ -214,9 +214,9 @@ def test_path_option_that_cannot_be_read_names_it(tmp_path, pki):
     ids=["ec-key-of-another-cert", "ec-key-for-rsa-cert"],
 )
 def test_key_of_another_certificate_fails_and_changes_nothing(tmp_path, pki, key, cert, named):
-    _, dest = run(tmp_path, **given(pki))
+    _result, dest = run(tmp_path, **given(pki))
     before = snapshot(dest)
-    result, _ = run(tmp_path, **given(pki, certificate=pki[cert], private_key=pki[key]))
+    result, _dest = run(tmp_path, **given(pki, certificate=pki[cert], private_key=pki[key]))
     assert result.get("failed") is True
     assert result["msg"].startswith("private_key does not match certificate (subject CN=")
     assert f"CN={named}.example.test" in result["msg"] and "serial " in result["msg"]
@@ -285,19 +285,19 @@ def test_expiring_soon_warns(tmp_path, pki):
     assert result["days_left"] in (9, 10)
     warnings = warning_text(result)
     assert "CN=soon.example.test" in warnings and "expires on" in warnings
-    quiet, _ = run(tmp_path, **given(pki, certificate=pki["soon_crt"], expiry_warn_days=5))
+    quiet, _dest = run(tmp_path, **given(pki, certificate=pki["soon_crt"], expiry_warn_days=5))
     assert not quiet.get("warnings"), quiet["warnings"]
 
 
 def test_expired_fails_unless_allowed(tmp_path, pki):
-    _, dest = run(tmp_path, **given(pki))
+    _result, dest = run(tmp_path, **given(pki))
     before = snapshot(dest)
-    result, _ = run(tmp_path, **given(pki, certificate=pki["expired_crt"]))
+    result, _dest = run(tmp_path, **given(pki, certificate=pki["expired_crt"]))
     assert result.get("failed") is True
     assert "CN=expired.example.test" in result["msg"] and "expired on" in result["msg"]
     assert "allow_expired" in result["msg"]
     assert_untouched(dest, before)
-    allowed, _ = run(tmp_path, **given(pki, certificate=pki["expired_crt"], allow_expired=True))
+    allowed, _dest = run(tmp_path, **given(pki, certificate=pki["expired_crt"], allow_expired=True))
     assert allowed["changed"] is True, allowed
     assert allowed["days_left"] < 0
     assert "expired on" in warning_text(allowed)
@@ -338,16 +338,16 @@ def test_self_signed_creates_then_keeps_then_follows_the_names(tmp_path):
     key = dest.read_text().split("-----END CERTIFICATE-----\n")[1]
     assert body_line(key) not in result["_raw"]
 
-    again, _ = run(tmp_path, **args)
+    again, _dest = run(tmp_path, **args)
     assert again["changed"] is False, again
     assert again["fingerprint_sha256"] == result["fingerprint_sha256"]
 
-    renamed, _ = run(tmp_path, **{**args, "subject_alt_names": ["lab.example.test"]})
+    renamed, _dest = run(tmp_path, **{**args, "subject_alt_names": ["lab.example.test"]})
     assert renamed["changed"] is True
     assert renamed["fingerprint_sha256"] != result["fingerprint_sha256"]
     assert "lb.example.test" not in san_text(dest)
 
-    rsa, _ = run(tmp_path, **{**args, "key_type": "rsa"})
+    rsa, _dest = run(tmp_path, **{**args, "key_type": "rsa"})
     assert rsa["changed"] is True
     assert "rsaEncryption" in openssl("x509", "-in", str(dest), "-noout", "-text")
     assert "(2048 bit" in openssl("pkey", "-in", str(dest), "-noout", "-text")
@@ -377,10 +377,10 @@ def test_self_signed_san_defaults_to_the_common_name(tmp_path):
 
 
 def test_self_signed_replaces_a_certificate_that_is_about_to_expire(tmp_path, pki):
-    _, dest = run(tmp_path, **given(pki, certificate=pki["soon_crt"], chain=None))
+    _result, dest = run(tmp_path, **given(pki, certificate=pki["soon_crt"], chain=None))
     args = {"self_signed": True, "common_name": "soon.example.test"}
     # same CN, but neither the SANs nor the remaining validity fit
-    result, _ = run(tmp_path, **args, subject_alt_names=["www.example.test"])
+    result, _dest = run(tmp_path, **args, subject_alt_names=["www.example.test"])
     assert result["changed"] is True
     assert result["issuer"] == "CN=soon.example.test"
 
@@ -407,11 +407,11 @@ def test_check_mode_writes_nothing(tmp_path, pki):
     assert result["subject"] == "CN=www.example.test"
     assert not dest.parent.exists() or list(dest.parent.iterdir()) == []
 
-    _, dest = run(tmp_path, **given(pki))
+    _result, dest = run(tmp_path, **given(pki))
     before = snapshot(dest)
-    same, _ = run(tmp_path, check_mode=True, **given(pki))
+    same, _dest = run(tmp_path, check_mode=True, **given(pki))
     assert same["changed"] is False
-    other, _ = run(
+    other, _dest = run(
         tmp_path,
         check_mode=True,
         **given(pki, certificate=pki["rsa_crt"], private_key=pki["rsa_key"]),
@@ -421,12 +421,12 @@ def test_check_mode_writes_nothing(tmp_path, pki):
     assert "CN=www.example.test" in other["diff"]["before"]
     dest.chmod(0o640)
     before = snapshot(dest)
-    mode_only, _ = run(tmp_path, check_mode=True, **given(pki))
+    mode_only, _dest = run(tmp_path, check_mode=True, **given(pki))
     assert mode_only["changed"] is True
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     assert_untouched(dest, before)
 
-    selfsigned, _ = run(
+    selfsigned, _dest = run(
         tmp_path,
         check_mode=True,
         self_signed=True,
@@ -452,7 +452,7 @@ def test_private_key_never_in_output_or_diff(tmp_path, pki):
     )
     # a different file holding the same certificate: the diff says so, still without the key
     dest.write_text(pki["leaf_crt"] + pki["leaf_key"])
-    relayout, _ = run(tmp_path, diff=True, **given(pki))
+    relayout, _dest = run(tmp_path, diff=True, **given(pki))
     assert relayout["changed"] is True
     assert "chain[0]: CN=Test Intermediate CA" in relayout["diff"]["after"]
     assert secret not in relayout["_raw"]
@@ -472,16 +472,16 @@ def test_group_readable_mode_and_mode_repair(tmp_path, pki):
     assert result["changed"] is True, result
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     dest.chmod(0o600)
-    again, _ = run(tmp_path, mode=0o640, **given(pki))
+    again, _dest = run(tmp_path, mode=0o640, **given(pki))
     assert again["changed"] is True
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     assert run(tmp_path, mode="0640", **given(pki))[0]["changed"] is False
 
 
 def test_backup_keeps_a_private_copy(tmp_path, pki):
-    _, dest = run(tmp_path, **given(pki))
+    _result, dest = run(tmp_path, **given(pki))
     old = dest.read_bytes()
-    result, _ = run(
+    result, _dest = run(
         tmp_path, backup=True, **given(pki, certificate=pki["rsa_crt"], private_key=pki["rsa_key"])
     )
     assert result["changed"] is True, result
@@ -511,7 +511,7 @@ def test_option_errors(tmp_path, pki, args, message):
 
 
 def test_variable_prefixes_the_messages(tmp_path, pki):
-    result, _ = run(
+    result, _dest = run(
         tmp_path,
         variable="haproxy_certificates[www]",
         **given(pki, private_key=pki["other_key"]),
@@ -519,7 +519,7 @@ def test_variable_prefixes_the_messages(tmp_path, pki):
     assert result["msg"].startswith(
         "haproxy_certificates[www].private_key does not match certificate"
     )
-    result, _ = run(tmp_path, variable="haproxy_certificates[www]", **given(pki, mode="0644"))
+    result, _dest = run(tmp_path, variable="haproxy_certificates[www]", **given(pki, mode="0644"))
     assert result["msg"].startswith("haproxy_certificates[www].mode: ")
 
 
@@ -531,5 +531,5 @@ def test_check_mode_on_a_host_without_openssl_warns_and_predicts_a_change(tmp_pa
     assert result["changed"] is True
     assert "openssl is not installed yet" in warning_text(result)
     assert not dest.exists()
-    result, _ = run(tmp_path, env={"PATH": str(empty)}, **given(pki))
+    result, _dest = run(tmp_path, env={"PATH": str(empty)}, **given(pki))
     assert result.get("failed") is True

@@ -56,7 +56,7 @@ def test_writes_the_golden_config_then_is_idempotent(env):
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
     assert result["proxies"]["listens"] == ["stats"]
     assert "-c -f" in env["log"].read_text()
-    again, _ = run(env, config)
+    again, _dest = run(env, config)
     assert again["changed"] is False
 
 
@@ -71,11 +71,11 @@ def test_passwords_never_in_output_or_diff(env):
 
 def test_rejected_by_haproxy_leaves_the_old_file(env):
     config = article()
-    _, dest = run(env, config)
+    _result, dest = run(env, config)
     good = dest.read_text()
     changed = copy.deepcopy(config)
     changed["backends"][0]["balance"] = "leastconn"
-    result, _ = run(env, changed, fake_rc=1)
+    result, _dest = run(env, changed, fake_rc=1)
     assert result.get("failed") is True
     assert "haproxy -c rejected the new configuration (rc=1)" in result["msg"]
     assert stats_password(config) not in result["_raw"]
@@ -85,11 +85,11 @@ def test_rejected_by_haproxy_leaves_the_old_file(env):
 
 def test_invalid_data_names_the_variable_and_changes_nothing(env):
     config = article()
-    _, dest = run(env, config)
+    _result, dest = run(env, config)
     good = dest.read_text()
     bad = copy.deepcopy(config)
     bad["global"]["nbproc"] = 4
-    result, _ = run(env, bad)
+    result, _dest = run(env, bad)
     assert result.get("failed") is True
     assert "haproxy_global.nbproc" in result["msg"] and "nbthread" in result["msg"]
     assert dest.read_text() == good
@@ -106,7 +106,7 @@ def test_checks_warnings_become_ansible_warnings(env):
     config = article()
     config["backends"][1]["servers"][0]["verify"] = "none"
     config["backends"][1]["servers"][0].pop("ca_file", None)
-    result, _ = run(env, config)
+    result, _dest = run(env, config)
     assert not result.get("failed"), result
     assert "haproxy_backends[api].servers[api1].verify: none" in str(result.get("warnings"))
 
@@ -123,7 +123,7 @@ def test_backup_of_a_world_readable_file_is_private(env):
     dest.parent.mkdir()
     dest.write_text("global\n    # the package's default\n")
     dest.chmod(0o644)
-    result, _ = run(env, article(), dest=str(dest), backup=True)
+    result, _dest = run(env, article(), dest=str(dest), backup=True)
     assert result["changed"] is True
     backup = pathlib.Path(result["backup_file"])
     assert backup.read_text() == "global\n    # the package's default\n"

@@ -94,7 +94,7 @@ class FakeRuntimeApi:
                 return f"{self.stat_header}\n{out.getvalue()}\n"
             words = line.split()
             if line.startswith("set server ") and len(words) == 5:
-                backend, _, server = words[2].partition("/")
+                backend, _sep, server = words[2].partition("/")
                 if backend not in {r[1] for r in self.state_rows}:
                     return "No such backend.\n\n"
                 row = self._state(backend, server)
@@ -112,7 +112,7 @@ class FakeRuntimeApi:
                     self.set_stat(backend, server, weight=words[4])
                     return "\n"
             if line.startswith("shutdown sessions server "):
-                backend, _, server = words[3].partition("/")
+                backend, _sep, server = words[3].partition("/")
                 self.set_stat(backend, server, scur=0)
                 return "\n"
             return "Unknown command: '" + line + "'\n"

@@ -68,7 +68,7 @@ def test_writes_then_is_idempotent(env):
         "virtual_router_id": 51,
         "interface": "eth0",
     }
-    again, _ = run(env, data)
+    again, _dest = run(env, data)
     assert again["changed"] is False
     assert "--config-test" in env["log"].read_text()
 
@@ -91,11 +91,11 @@ def test_password_never_in_output_or_diff(env):
 
 def test_rejected_by_the_binary_leaves_the_old_file(env):
     data = config_with_scripts(env["dir"])
-    _, dest = run(env, data)
+    _result, dest = run(env, data)
     good = dest.read_text()
     changed = copy.deepcopy(data)
     changed["instances"][0]["priority"] = 120
-    result, _ = run(env, changed, fake_rc=1)
+    result, _dest = run(env, changed, fake_rc=1)
     assert result.get("failed") is True
     assert "keepalived --config-test rejected the new configuration (rc=1)" in result["msg"]
     assert "was not changed" in result["msg"]
@@ -123,11 +123,11 @@ def test_keepalived_2_3_exit_5_is_a_rejection(env):
 
 def test_invalid_data_fails_before_touching_the_file(env):
     data = config_with_scripts(env["dir"])
-    _, dest = run(env, data)
+    _result, dest = run(env, data)
     good = dest.read_text()
     bad = copy.deepcopy(data)
     bad["instances"][0]["virtual_router_id"] = 256
-    result, _ = run(env, bad)
+    result, _dest = run(env, bad)
     assert result.get("failed") is True
     assert (
         "keepalived_instances[VI_1].virtual_router_id: 256 is out of range 1-255" in result["msg"]
@@ -157,7 +157,7 @@ def test_missing_script_fails_and_only_warns_in_check_mode(env):
         in result["msg"]
     )
     assert not dest.exists()
-    result, _ = run(env, data, check_mode=True)
+    result, _dest = run(env, data, check_mode=True)
     assert not result.get("failed")
     assert "/nonexistent/check_haproxy does not exist" in json.dumps(result.get("warnings")), result
 
@@ -168,7 +168,7 @@ def test_missing_binary_fails_outside_check_mode(env):
     assert result.get("failed") is True
     assert "keepalived_bin: no-such-keepalived not found" in result["msg"]
     assert not dest.exists()
-    result, _ = run(env, data, check_mode=True, keepalived_bin="no-such-keepalived")
+    result, _dest = run(env, data, check_mode=True, keepalived_bin="no-such-keepalived")
     assert result["changed"] is True and not result.get("failed")
 
 

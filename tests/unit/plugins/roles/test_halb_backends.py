@@ -112,20 +112,20 @@ def test_the_vip_holder_alerts_once_after_alert_after_and_again_on_recovery():
 
 def test_a_node_without_the_vip_does_not_alert():
     """The VIP moved to a peer that can serve: nobody needs a mail."""
-    sent, _ = _run([(t, {"be_web": 0, "be_api": 0}, False) for t in range(60)])
+    sent, _state = _run([(t, {"be_web": 0, "be_api": 0}, False) for t in range(60)])
     assert sent == []
 
 
 def test_the_vip_leaving_within_alert_after_resets_the_clock():
     steps = [(t, {"be_web": 0, "be_api": 1}, t < 5 or t >= 8) for t in range(0, 20)]
-    sent, _ = _run(steps)
+    sent, _state = _run(steps)
     assert sent == [(18, "be_web", "DOWN", 0)]
 
 
 def test_an_alerted_node_sends_the_recovery_even_without_the_vip():
     steps = [(t, {"be_web": 0, "be_api": 1}, t < 15) for t in range(0, 20)]
     steps += [(20, {"be_web": 2, "be_api": 1}, False)]
-    sent, _ = _run(steps)
+    sent, _state = _run(steps)
     assert sent == [(10, "be_web", "DOWN", 0), (20, "be_web", "UP", 2)]
 
 
@@ -137,7 +137,7 @@ def test_no_answer_from_haproxy_changes_nothing():
 
 
 def test_a_backend_missing_from_the_answer_counts_as_empty():
-    sent, _ = _run([(t, {"be_api": 1}, True) for t in range(12)])
+    sent, _state = _run([(t, {"be_api": 1}, True) for t in range(12)])
     assert sent == [(10, "be_web", "DOWN", 0)]
 
 
@@ -215,7 +215,7 @@ def test_main_asks_once_exits_0_with_a_server_and_1_without_and_never_alerts(set
 
 
 def test_the_service_alerts_once_on_the_vip_holder_and_again_on_recovery(settings, tmp_path):
-    checker, _ = _checker(settings, tmp_path)
+    checker, _down_file = _checker(settings, tmp_path)
     _Health.body = "halb-health be_web=0"
     checker.step(0.0)
     assert _calls(settings) == [["BACKEND", "be_web", "DOWN", "0"]]  # alert_after 0
@@ -305,7 +305,7 @@ def test_the_track_file_is_written_only_on_a_change(settings, tmp_path):
 
 
 def test_watch_rereads_changed_settings(settings, tmp_path, monkeypatch):
-    _, track = _checker(settings, tmp_path)
+    _check, track = _checker(settings, tmp_path)
     monkeypatch.setattr(hb.time, "sleep", lambda seconds: None)
     assert hb.watch(str(settings), limit=2) == 0
     assert track.read_text() == "0\n"
@@ -334,7 +334,7 @@ def test_watch_rereads_changed_settings(settings, tmp_path, monkeypatch):
 def test_the_arp_refresh_comes_only_from_a_vip_holder_that_can_serve(
     settings, tmp_path, monkeypatch
 ):
-    checker, _ = _checker(settings, tmp_path)
+    checker, _down_file = _checker(settings, tmp_path)
     checker.cfg = {**checker.cfg, "garp_interval": 1.0, "vips": ["172.30.77.100", "fd00:77::100"]}
     sent = []
     monkeypatch.setattr(hb, "addresses", lambda: {"172.30.77.100": "eth0", "fd00:77::100": "eth0"})
@@ -360,7 +360,7 @@ def test_the_arp_refresh_comes_only_from_a_vip_holder_that_can_serve(
 
 
 def test_the_arp_refresh_is_off_with_interval_0(settings, tmp_path, monkeypatch):
-    checker, _ = _checker(settings, tmp_path)
+    checker, _down_file = _checker(settings, tmp_path)
     monkeypatch.setattr(hb, "addresses", lambda: {"172.30.77.100": "eth0"})
     monkeypatch.setattr(hb, "send_garp", lambda *a: pytest.fail("sent"))
     checker.step(0.0)

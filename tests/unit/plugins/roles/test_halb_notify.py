@@ -105,7 +105,7 @@ class Box:
         return int(path.read_text()) if path.exists() else 0
 
     def queued(self):
-        return [seq for seq, _ in self.spool.entries()]
+        return [seq for seq, _path in self.spool.entries()]
 
     def event(self, state="MASTER", priority="150", name="VI_1", kind="INSTANCE"):
         return self.spool.enqueue(hn.make_alert(self.cfg, kind, name, state, priority))[0]
@@ -238,9 +238,9 @@ def test_the_spool_is_bounded_and_the_next_mail_says_what_was_dropped(tmp_path, 
         "spool full (3): dropped the oldest alert #1",
         "spool full (3): dropped the oldest alert #2",
     ]
-    alerts = [json.loads(pathlib.Path(p).read_text()) for _, p in box.spool.entries()]
+    alerts = [json.loads(pathlib.Path(p).read_text()) for _seq, p in box.spool.entries()]
     assert [a["dropped_before"] for a in alerts] == [0, 1, 1]
-    _, body = hn.render(alerts[1], box.cfg)
+    _subject, body = hn.render(alerts[1], box.cfg)
     assert (
         "1 older alert(s) were dropped: the spool of lb1.example.test was full (3 alerts)." in body
     )
@@ -273,7 +273,7 @@ def test_the_message_names_host_instance_state_priority_and_time(box):
     ]
     assert "via relay.example.test:587 (starttls)" in body
     assert "waited" not in body
-    _, late = hn.render(alert, box.cfg, sent_at=alert["epoch"] + 600)
+    _subject, late = hn.render(alert, box.cfg, sent_at=alert["epoch"] + 600)
     assert "This alert waited 10 min in the spool of lb1.example.test." in late
     group = hn.make_alert(box.cfg, "GROUP", "VG_1", "BACKUP", "0")
     assert hn.summary(group).startswith("lb1.example.test: group VG_1 is now BACKUP (priority 0)")
@@ -301,7 +301,7 @@ def test_a_backend_alert_says_what_clients_get_and_that_a_mail_follows(box):
 
 def test_a_backend_alert_is_queued_by_the_hook(box):
     assert hn.main(["BACKEND", "be_web", "DOWN", "0"]) == 0
-    ((_, path),) = box.spool.entries()
+    ((_seq, path),) = box.spool.entries()
     alert = json.loads(pathlib.Path(path).read_text())
     assert (alert["type"], alert["name"], alert["state"]) == ("BACKEND", "be_web", "DOWN")
     assert not any("unexpected state" in line for line in box.logged)
@@ -396,11 +396,11 @@ def test_many_hooks_at_once_each_get_their_own_number(tmp_path):
     box = Box(tmp_path)
     procs = [_start(box, "INSTANCE", "VI_1", "BACKUP", str(i)) for i in range(12)]
     for proc in procs:
-        out, _ = proc.communicate(timeout=60)
+        out, _err = proc.communicate(timeout=60)
         assert proc.returncode == 0, out
     assert box.queued() == list(range(1, 13))
     priorities = sorted(
-        int(json.loads(pathlib.Path(p).read_text())["priority"]) for _, p in box.spool.entries()
+        int(json.loads(pathlib.Path(p).read_text())["priority"]) for _seq, p in box.spool.entries()
     )
     assert priorities == list(range(12))
     assert box.calls() == 0
@@ -416,7 +416,7 @@ def _wait_until_waiting_for_the_lock(proc, box):
     """Until the hook has opened the spool's lock (it then waits for it)."""
     lock = os.path.realpath(box.spool.lock_path)
     fds = pathlib.Path(f"/proc/{proc.pid}/fd")
-    for _ in range(500):
+    for _attempt in range(500):
         with contextlib.suppress(FileNotFoundError):
             if any(os.path.realpath(fd) == lock for fd in fds.iterdir()):
                 return
@@ -440,10 +440,10 @@ def test_the_hook_outlives_a_stopping_keepalived_and_still_queues_its_alert(tmp_
         time.sleep(0.3)
         assert proc.poll() is None, "the hook died of a stop signal"
         assert box.queued() == []
-    out, _ = proc.communicate(timeout=30)
+    out, _err = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     entries = box.spool.entries()
-    assert [seq for seq, _ in entries] == [1]
+    assert [seq for seq, _path in entries] == [1]
     assert json.loads(pathlib.Path(entries[0][1]).read_text())["state"] == "STOP"
 
 
@@ -454,7 +454,7 @@ def test_flush_test_and_status_still_stop_on_sigterm(tmp_path):
     box.event("MASTER")
     box.mode("hang")
     proc = _start(box, "--flush")
-    for _ in range(500):
+    for _attempt in range(500):
         if box.calls():
             break
         assert proc.poll() is None, proc.communicate()[0]
@@ -489,7 +489,7 @@ def test_in_process_main_leaves_the_signal_handlers_alone(box):
 
 def _run(box, *argv):
     proc = _start(box, *argv)
-    out, _ = proc.communicate(timeout=60)
+    out, _err = proc.communicate(timeout=60)
     return proc.returncode, out.decode()
 
 
@@ -534,7 +534,7 @@ def test_a_relay_that_is_down_never_sends_alerts_to_dead_letter(tmp_path):
     box.event("BACKUP")
     box.event("MASTER")
     box.mode("fail")
-    for _ in range(5):
+    for _flush in range(5):
         assert hn.flush(box.cfg, box.spool) == 1
     assert box.queued() == [1, 2]
     assert box.spool.dead_letters() == []
