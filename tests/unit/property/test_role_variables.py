@@ -16,7 +16,7 @@ import os
 import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
 from hypothesis import Phase, given, settings
 
 from tests.unit.property.hostile import SETTINGS, hostile_text
@@ -29,7 +29,7 @@ from tests.unit.property.shapes import (
     systemd_words,
 )
 from tests.unit.property.verdicts import TALLY, _message_problems
-from tests.unit.templating import trusted
+from tests.unit.templating import trust_as_template, trusted, untrusted
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 # Templating is slow (about 0.2 s a value): fewer values, and the first
@@ -107,7 +107,9 @@ class Role:
         self._base = None
 
     def templar(self, changes=None):
-        merged = {**trusted(self.defaults), **EXTRA, **trusted(self.vars), **(changes or {})}
+        # The value under test comes from outside: data, never a template.
+        outside = {name: untrusted(value) for name, value in (changes or {}).items()}
+        merged = {**trusted(self.defaults), **EXTRA, **trusted(self.vars), **outside}
         return Templar(loader=DataLoader(), variables=merged)
 
     def errors(self, templar):

@@ -186,3 +186,76 @@ def test_unicast_addresses_skip_the_vip_the_holder_lists_first():
         assert result["errors"] == []
         inst = result["config"]["instances"][0]
         assert (inst["unicast_src_ip"], inst["unicast_peers"]) == (own, [peer])
+
+
+# ---------------------------------------------------------------------------
+# The role's script files and the filters (from test__keepalived_hostile.py:
+# ansible-test units imports module_utils tests without the controller's ansible)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        (
+            [{"name": "../../../etc/cron.d/x", "content": "x"}],
+            "keepalived_script_files[0].name: '../../../etc/cron.d/x' is not a valid script "
+            "file name",
+        ),
+        ([{"name": ".hidden", "content": "x"}], "keepalived_script_files[0].name: '.hidden'"),
+        ([{"name": "a\nb", "content": "x"}], "keepalived_script_files[0].name: line breaks"),
+        ([{"content": "x"}], "keepalived_script_files[0].name: required"),
+        ([{"name": "n"}], "keepalived_script_files[n]: give exactly one of content and src"),
+        (
+            [{"name": "n", "content": "x", "src": "f"}],
+            "keepalived_script_files[n]: give exactly one of content and src",
+        ),
+        ([{"name": "n", "content": 5}], "keepalived_script_files[n].content: 5 is not text"),
+        ([{"name": "n", "src": "a\nb"}], "keepalived_script_files[n].src: line breaks"),
+        ([{"name": "n", "contnet": "x"}], "keepalived_script_files[n]: unknown key 'contnet'"),
+        (
+            [{"name": "n", "content": "x"}, {"name": "n", "src": "f"}],
+            "keepalived_script_files[n].name: 'n' is defined twice",
+        ),
+        (["notify.sh"], "keepalived_script_files[0]: expected a mapping"),
+        ("notify.sh", "keepalived_script_files: expected a list, got str"),
+    ],
+)
+def test_script_files_are_checked(entries, expected):
+    errors = FILTERS["keepalived_script_file_errors"](entries)
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_good_script_files_pass():
+    entries = [{"name": "notify.sh", "content": "#!/bin/sh\n"}, {"name": "chk", "src": "f/chk"}]
+    assert FILTERS["keepalived_script_file_errors"](entries) == []
+    assert FILTERS["keepalived_script_file_errors"]([]) == []
+
+
+def test_host_config_filter_returns_warnings():
+    data = pair()
+    data["instances"][0]["authentication"]["password"] = "11111111"
+    result = FILTERS["keepalived_host_config"](
+        data, "lb1", ["lb1", "lb2"], FACTS, allow_weak_secrets=True
+    )
+    assert result["errors"] == []
+    assert result["warnings"][0].startswith(
+        "lb1: keepalived_instances[VI_1].authentication.password: the password is one"
+    )
+    refused = FILTERS["keepalived_host_config"](data, "lb1", ["lb1", "lb2"], FACTS)
+    assert refused["config"] is None and refused["warnings"] == []
+    assert refused["errors"][0].startswith(
+        "lb1: keepalived_instances[VI_1].authentication.password:"
+    )
+
+
+def test_host_config_filter_reports_an_unknown_option():
+    result = FILTERS["keepalived_host_config"](pair(), "lb1", ["lb1", "lb2"], FACTS, unicst=True)
+    assert result["errors"] == ["lb1: keepalived_host_config: unknown option(s) unicst"]
+
+
+def test_firewall_rules_of_a_lab_config_with_a_weak_password():
+    data = pair()
+    data["instances"][0]["authentication"]["password"] = "11111111"
+    config = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, allow_weak_secrets=True)
+    assert FILTERS["keepalived_vrrp_firewall"](config)[0]["interface"] == "eth0"

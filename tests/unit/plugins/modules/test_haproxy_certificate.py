@@ -447,9 +447,11 @@ def test_private_key_never_in_output_or_diff(tmp_path, pki):
     assert "subject: CN=www.example.test" in result["diff"]["after"]
     assert "fingerprint_sha256: " in result["diff"]["after"]
     assert "private key: (not shown)" in result["diff"]["after"]
-    assert (
-        result["invocation"]["module_args"]["private_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
-    )
+    # ansible-core before 2.21 echoes the arguments as `invocation`, the key masked;
+    # 2.21 no longer returns them at all.
+    if "invocation" in result:
+        masked = result["invocation"]["module_args"]["private_key"]
+        assert masked == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     # a different file holding the same certificate: the diff says so, still without the key
     dest.write_text(pki["leaf_crt"] + pki["leaf_key"])
     relayout, _dest = run(tmp_path, diff=True, **given(pki))
