@@ -194,7 +194,7 @@ def test_manifest_and_size(tarball, entries):
 
 
 def _version(text):
-    return tuple(int(p) for p in str(text).split("-")[0].split("."))
+    return tuple(int(p) for p in str(text).split("-", maxsplit=1)[0].split("."))
 
 
 def _module_docs(path):

@@ -18,10 +18,10 @@ from __future__ import annotations
 import os
 
 # The default scenario's tests, collected here as if written here.
-from test_day_two import (  # noqa: F401
+from test_day_two import (  # noqa: F401 # pylint: disable=unused-import
     test_keepalived_info_says_who_is_master_and_holds_the_vip,
 )
-from test_stack import (  # noqa: F401
+from test_stack import (  # noqa: F401 # pylint: disable=unused-import
     test_haproxy_log_lines_land_in_the_rsyslog_files,
     test_https_on_the_vip_answers_with_the_self_signed_certificate,
     test_requests_to_the_vip_are_spread_over_both_web_servers,

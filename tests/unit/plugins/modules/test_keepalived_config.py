@@ -109,7 +109,7 @@ def test_keepalived_2_3_exit_5_is_a_rejection(env):
     """keepalived 2.3 (Debian 13) exits 0 for a valid file with scripts and 5,
     naming the line, for an invalid one (2.2.7 died of SIGTERM either way)."""
     data = config_with_scripts(env["dir"])
-    _, dest = run(env, data)
+    _result, dest = run(env, data)
     good = dest.read_text()
     changed = copy.deepcopy(data)
     changed["instances"][0]["priority"] = 120
