@@ -15,7 +15,13 @@ SANITY_ARGS ?=
 
 .PHONY: sanity sanity-ansible-test sanity-importer sanity-tools sanity-requirements
 
-sanity: sanity-ansible-test sanity-importer ## ansible-test sanity + galaxy-importer on the tarball (offline)
+# Both always run (one's failure does not hide the other's findings); the
+# target fails when either failed.
+sanity: ## ansible-test sanity + galaxy-importer on the tarball (offline)
+	@status=0; \
+	$(MAKE) --no-print-directory sanity-ansible-test || status=1; \
+	$(MAKE) --no-print-directory sanity-importer || status=1; \
+	exit $$status
 
 sanity-tools: ## shellcheck for ansible-test's shellcheck test (Debian package)
 	scripts/ensure-sanity-tools.sh

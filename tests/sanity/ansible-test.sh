@@ -55,8 +55,16 @@ git -C "$tree" init -q
 
 # --- the tests ---------------------------------------------------------------------
 cd "$tree"
+# Each "Running sanity test" line gets the seconds since the start, so that
+# the log shows what each test costs.
 start=$SECONDS
 status=0
-"$bin/ansible-test" sanity --local --python "$pyver" "$@" || status=$?
+"$bin/ansible-test" sanity --local --python "$pyver" "$@" 2>&1 |
+    while IFS= read -r line; do
+        case $line in
+            "Running sanity test"*) printf '[%4d s] %s\n' "$((SECONDS - start))" "$line" ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done || status=$?
 echo "sanity: ansible-test sanity (Python $pyver) took $((SECONDS - start)) s, exit $status"
 exit "$status"
