@@ -44,7 +44,7 @@ def with_placeholder_repository(tarball, out_dir):
     with tarfile.open(tarball) as src, tarfile.open(out, "w:gz") as dst:
         for member in src.getmembers():
             data = src.extractfile(member).read() if member.isfile() else None
-            if member.name == "MANIFEST.json":
+            if os.path.normpath(member.name) == "MANIFEST.json":
                 manifest = json.loads(data)
                 info = manifest["collection_info"]
                 if info.get("repository"):
