@@ -10,5 +10,5 @@ image-trixie: engine ## the halb/debian-systemd:trixie base image (debootstrap, 
 molecule: $(if $(filter trixie,$(S)),image-trixie)
 molecule-all: image-trixie
 
-molecule-trixie: ## the whole stack on Debian 13: molecule test -s trixie (about N min)
+molecule-trixie: ## the whole stack on Debian 13: molecule test -s trixie (about 14 min on 2 busy cores)
 	$(MAKE) --no-print-directory molecule S=trixie
