@@ -48,7 +48,7 @@ LAB_PLAYBOOK = $(MOLECULE_ENV) ANSIBLE_PIPELINING=True ansible-playbook -i inven
 	lab lab-status lab-drill lab-down bench bench-report clean requirements
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{ printf "%-24s%s\n", $$1, $$2 }'
 
 # --- tools ---------------------------------------------------------------
 
