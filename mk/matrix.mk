@@ -66,3 +66,12 @@ matrix-requirements: ## regenerate tests/matrix/requirements-*.txt from their .i
 		  $(MATRIX_DIR)/requirements-venv/bin/python -m pip freeze --disable-pip-version-check | LC_ALL=C sort; \
 		} >tests/matrix/requirements-$$v.txt; \
 	done; rm -rf $(MATRIX_DIR)/requirements-venv
+
+# `ansible-test units`, as a collection's CI runs it, on a copy of the working
+# tree (ansible-test refuses the src-farm link): ansible-test makes its own
+# venv and installs its pytest plugins and tests/unit/requirements.txt into it.
+# The same tests as `make unit`, slower (every test forked); docs/testing.md.
+UNITS_WORK := $(BUILD)/units
+.PHONY: unit-ansible-test
+unit-ansible-test: venv ## ansible-test units --venv on a copy of the tree (build/units)
+	tests/matrix/ansible-test-units.sh $(BIN) $(UNITS_WORK)
