@@ -44,7 +44,7 @@ MOLECULE_ENV = ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS):$(SITE_PACKAGES)"
 LAB_CONTAINERS := halb-lab-lb1 halb-lab-lb2 halb-lab-web1 halb-lab-web2 halb-lab-smtp
 LAB_PLAYBOOK = $(MOLECULE_ENV) ANSIBLE_PIPELINING=True ansible-playbook -i inventories/lab
 
-.PHONY: help venv engine image browser bench-tools collection src-farm lint unit molecule molecule-all test \
+.PHONY: help venv engine image browser bench-tools collection src-farm lint unit molecule molecule-all checks test \
 	lab lab-status lab-drill lab-down bench bench-report clean requirements
 
 help: ## list the targets
@@ -133,14 +133,44 @@ molecule: image collection bench-tools $(if $(filter haproxy,$(S)),browser) ## m
 MOLECULE_JOBS ?= 2
 # How many minutes each took with two lanes on 2 cores (make test on 2026-12-05; the lanes are
 # balanced with these; a scenario not listed counts 5).
-export MOLECULE_WEIGHTS ?= default=26 firewalld=16 haproxy=6 mailx_notify=6 keepalived=5 nopreempt=2 unicast=2
+export MOLECULE_WEIGHTS ?= default=26 firewalld=16 trixie=14 haproxy=6 mailx_notify=6 keepalived=5 nopreempt=2 unicast=2
 molecule-all: image collection browser bench-tools ## every scenario, MOLECULE_JOBS at a time (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS) ($(MOLECULE_JOBS) at a time)"
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	$(MOLECULE_ENV) scripts/molecule-lanes.sh $(MOLECULE_JOBS) $(MOLECULE_LOGS) $(TEST_SCENARIOS)
 	$(if $(filter lab,$(SCENARIOS)),$(MOLECULE_ENV) molecule syntax -s lab)
 
-test: lint unit molecule-all ## everything CI runs
+# The checks that start no container (mk/*.mk): each runs even when one
+# before it failed; the target fails when any did.
+CHECKS := sanity docs changelog-check matrix
+checks: ## sanity, docs, changelog-check, matrix: the Galaxy-readiness checks (no containers)
+	@status=0; for check in $(CHECKS); do \
+		$(MAKE) --no-print-directory $$check || { echo "checks: make $$check FAILED"; status=1; }; \
+	done; exit $$status
+
+# Everything CI runs. lint and the unit tests first; then the checks run
+# BESIDE the scenarios, at a lower CPU priority (the scenarios mostly wait,
+# their timings must not suffer): their output goes to build/logs/checks.log,
+# repeated at the end when they failed. What installs Debian packages
+# (apt allows one at a time) runs before the two go their ways. The pinned
+# ansible-core's unit tests are not run twice (MATRIX_SKIP_UNIT: make unit ran them).
+test: lint unit sanity-tools image image-trixie browser bench-tools ## everything CI runs
+	@install -d -m 0700 $(MOLECULE_LOGS)
+	@echo "test: make checks ($(CHECKS)) beside the scenarios; output in $(MOLECULE_LOGS)/checks.log"
+	@status=0; start=$$SECONDS; \
+	nice -n 10 $(MAKE) --no-print-directory checks MATRIX_SKIP_UNIT=$(MATRIX_PINNED) \
+		>$(MOLECULE_LOGS)/checks.log 2>&1 & checks=$$!; \
+	trap 'kill $$checks 2>/dev/null' INT TERM; \
+	$(MAKE) --no-print-directory molecule-all || status=1; \
+	if wait $$checks; then \
+		echo "test: the checks passed ($$(grep -c '' $(MOLECULE_LOGS)/checks.log) lines of output)"; \
+	else \
+		echo "test: the checks FAILED; the end of $(MOLECULE_LOGS)/checks.log:"; \
+		grep -E '^checks: make .* FAILED' $(MOLECULE_LOGS)/checks.log || true; \
+		tail -n 80 $(MOLECULE_LOGS)/checks.log; status=1; \
+	fi; \
+	echo "test: checks and scenarios took $$((SECONDS - start)) s"; \
+	exit $$status
 
 # --- the lab ---------------------------------------------------------------
 
