@@ -8,8 +8,12 @@
 set -euo pipefail
 want=${1:?interpreter name or path}
 core=${2:?ansible-core version}
-# The interpreter itself (not a shim), if it runs and can make a venv.
-real() { "$1" -c 'import sys, venv, ensurepip; print(sys.executable)' 2>/dev/null; }
+# The interpreter itself (not a shim, nor the python of a venv such as .venv,
+# which make puts first on PATH), if it runs and can make a venv.
+real() {
+	"$1" -c 'import ensurepip, os, sys, venv
+print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))' 2>/dev/null
+}
 candidates=("$want")
 base=$(basename "$want")
 if [[ $base =~ ^python([0-9]+\.[0-9]+)$ ]]; then
