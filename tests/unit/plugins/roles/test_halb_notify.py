@@ -39,7 +39,9 @@ mode = open(os.path.join(here, "mode")).read().strip() if os.path.exists(os.path
 body = sys.stdin.read()
 count_file = os.path.join(here, "calls")
 calls = int(open(count_file).read()) if os.path.exists(count_file) else 0
-open(count_file, "w").write(str(calls + 1))
+# Atomic, so that the test never reads the file empty while it is written.
+open(count_file + ".new", "w").write(str(calls + 1))
+os.replace(count_file + ".new", count_file)
 if mode == "hang":
     time.sleep(60)
 if (mode == "fail" or (mode.startswith("fail-after-") and calls >= int(mode[11:]))
