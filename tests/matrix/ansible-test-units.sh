@@ -7,9 +7,8 @@
 #   WORK_DIR  where the copy of the collection goes (WORK_DIR/ansible_collections/halb/cluster)
 #
 # ansible-test runs from .../ansible_collections/halb/cluster and resolves
-# symlinks (it refuses the src-farm link), so the files git would list are
-# copied there, with an empty git repository of their own, as
-# tests/sanity/ansible-test.sh does for sanity. ansible-test makes its own
+# symlinks (it refuses the src-farm link): tests/sanity/ansible-test-tree.sh
+# copies the files git would list there, as for sanity. ansible-test makes its own
 # venv (--venv) and installs its unit-test requirements and
 # tests/unit/requirements.txt into it (--requirements; pip bootstraps with the
 # stand-in tests/sanity/get_pip.py, installed under the name ansible-test looks for).
@@ -20,31 +19,11 @@ mkdir -p "$2"; work=$(cd "$2" && pwd)
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 checkout=$(cd "$here/../.." && pwd)
-tree=$work/ansible_collections/halb/cluster
 python=$bin/python
 export PATH="$bin:$PATH"
 pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
-pip_version=$("$python" -c 'import types
-from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(types.SimpleNamespace(version="'"$pyver"'"))["pip"])')
-cache=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
-if [ ! -e "$cache" ]; then
-	install -D -m 0644 "$checkout/tests/sanity/get_pip.py" "$cache"
-	echo "units: pip bootstrap stand-in installed as $cache"
-fi
-
-rm -rf "$work/ansible_collections"
-mkdir -p "$tree"
-(
-	cd "$checkout"
-	git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' path; do
-			if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\0' "$path"; fi
-		done |
-		tar --null --no-recursion -T - -cf -
-) | tar -C "$tree" -xf -
-git -C "$tree" init -q
+tree=$("$checkout/tests/sanity/ansible-test-tree.sh" "$bin" "$work" units)
 
 cd "$tree"
 start=$SECONDS
