@@ -76,12 +76,7 @@ DENIED_NAMES = [
 ]
 # Must be in the tarball: what Galaxy, ansible-doc and antsibull read.
 REQUIRED = [
-    "MANIFEST.json",
-    "FILES.json",
-    "README.md",
-    "LICENSE",
-    "CHANGELOG.rst",
-    "site.yml",
+    *sorted(ALLOWED_TOP_FILES),
     "meta/runtime.yml",
     "changelogs/changelog.yaml",
     "playbooks/site.yml",
