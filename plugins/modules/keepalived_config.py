@@ -290,6 +290,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.halb.cluster.plugins.module_utils._apply import (
+    keepalived_test_passed as config_test_passed,
+)
 from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
     checker_binary,
     command_validator,
@@ -330,24 +333,6 @@ def _argument_spec():
         "allow_weak_secrets": {"type": "bool", "default": False},
         **file_options("/etc/keepalived/keepalived.conf", "keepalived_bin", "keepalived"),
     }
-
-
-# keepalived 2.2.7 (Debian 12) ends `--config-test` with SIGTERM to itself
-# whenever the configuration has scripts (vrrp_script or notify), valid or
-# not; it still prints every problem on stderr. keepalived 2.3 (Debian 13)
-# exits 0 for a valid file and 5 for an invalid one (naming the line). So: a
-# clean exit passes, and death by SIGTERM passes only when keepalived said
-# nothing; any other exit (5, 139 for a segfault) is a rejection.
-_SIGTERM_EXITS = (-15, 143)
-
-
-def config_test_passed(rc, output):
-    """Whether a `keepalived --config-test` run accepted the file."""
-    if "Config files missing" in output:
-        return False
-    if rc == 0:
-        return True
-    return rc in _SIGTERM_EXITS and not output.strip()
 
 
 def main():
