@@ -34,6 +34,7 @@ import grp
 import os
 import pwd
 import re
+import socket
 import stat
 import time
 
@@ -58,6 +59,9 @@ APT_STAMPS = ("/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists"
 _NAME_RE = re.compile(r"\A[a-z_][a-z0-9_-]{0,31}\Z")
 _PACKAGE_RE = re.compile(r"\A[a-z0-9][a-z0-9+.-]*\Z")
 _UNIT_RE = re.compile(r"\A[A-Za-z0-9:_.@\\-]+\.(service|socket|timer|path|target|mount)\Z")
+_HOSTNAME_RE = re.compile(
+    r"\A(?=.{1,253}\Z)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\Z"
+)
 _SYSCTL_RE = re.compile(r"\A[a-z0-9_]+(\.[a-z0-9_-]+)+\Z")
 _SYSCTL_VALUE_RE = re.compile(r"\A[A-Za-z0-9_. :/-]{1,64}\Z")
 
@@ -99,6 +103,13 @@ def check_params(params):
     for key, path in paths:
         if not os.path.isabs(path) or "\n" in path or "/../" in path + "/":
             errors.append(f"{key}: {path!r} is not an absolute path")
+    for i, argv in enumerate(params.get("commands") or []):
+        if not argv or not os.path.isabs(str(argv[0])) or any("\n" in str(a) for a in argv):
+            errors.append(f"commands[{i}]: the first word must be an absolute path, no line breaks")
+    for i, svc in enumerate(params.get("services") or []):
+        path = svc.get("state_file")
+        if path and (not os.path.isabs(path) or "\n" in path or "/../" in path + "/"):
+            errors.append(f"services[{i}].state_file: {path!r} is not an absolute path")
     sysctl = params.get("sysctl") or {}
     for key, value in (sysctl.get("values") or {}).items():
         if not _SYSCTL_RE.match(str(key)):
@@ -443,15 +454,11 @@ class Apply:
 
     # --- 6. services ---------------------------------------------------------------------
 
-    def unit_states(self, names):
+    def unit_states(self, names, properties=()):
         """LoadState, ActiveState, UnitFileState and NeedDaemonReload of each unit (one call)."""
+        wanted = ["Id", "LoadState", "ActiveState", "UnitFileState", "NeedDaemonReload"]
         _rc, out, _err = self.run(
-            [
-                "systemctl",
-                "show",
-                "--property=Id,LoadState,ActiveState,UnitFileState,NeedDaemonReload",
-                *names,
-            ],
+            ["systemctl", "show", "--property=" + ",".join(wanted + list(properties)), *names],
             "services",
             check_rc=False,
         )
@@ -517,16 +524,106 @@ class Apply:
                 continue
             if not active:
                 continue
-            if changed.intersection(entry.get("restart_on") or []):
+            if entry["restart"] or changed.intersection(entry.get("restart_on") or []):
                 self.systemctl("restart", unit, entry["no_block"])
-            elif changed.intersection(entry.get("reload_on") or []):
+            elif entry["reload"] or changed.intersection(entry.get("reload_on") or []):
                 self.systemctl("reload", unit, entry["no_block"])
+        for entry in entries:
+            if entry.get("state_file"):
+                self.state_file(entry)
+
+    def state_file(self, entry):
+        """Write 0 (running) or 1 (not running) into the unit's state file
+        when it says otherwise (the unit itself keeps it up to date from then on)."""
+        path = entry["state_file"]
+        if self.check:
+            running = entry["state"] == "started"
+        else:
+            running = self.unit_states([entry["name"]])[entry["name"]].get("ActiveState") in (
+                ACTIVE_STATES
+            )
+        wanted = "0" if running else "1"
+        try:
+            with open(path, encoding="ascii") as handle:
+                current = handle.read().strip()
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == wanted:
+            return
+        self.changed = True
+        self.changed_files.append(path)
+        if self.check:
+            return
+        directory = os.path.dirname(path)
+        os.makedirs(directory, mode=0o755, exist_ok=True)
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(wanted + "\n")
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, path)
 
     # --- all -----------------------------------------------------------------------------
 
+    def nofile(self):
+        """Refuse, before anything changes, a connection limit the service
+        cannot open enough file descriptors for (``require_nofile``)."""
+        spec = self.params.get("require_nofile") or {}
+        if not spec.get("unit"):
+            return
+        known = []
+        unit = self.unit_states([spec["unit"]], ["LimitNOFILE"])[spec["unit"]]
+        if str(unit.get("LimitNOFILE", "")).isdigit():
+            known.append(int(unit["LimitNOFILE"]))
+        try:
+            with open("/proc/1/limits", encoding="ascii") as handle:
+                found = re.search(r"Max open files +\S+ +([0-9]+)", handle.read())
+            if found:
+                known.append(int(found.group(1)))
+        except OSError:
+            pass
+        if known and spec["needed"] > min(known):
+            nofile = min(known)
+            raise ApplyError(
+                spec["message"].format(nofile=nofile, most=max(0, (nofile - 100) // 2))
+            )
+
+    def hostname(self):
+        name = self.params.get("hostname")
+        if not name:
+            return
+        if not _HOSTNAME_RE.match(name):
+            raise ApplyError(f"hostname: {name!r} is not a host name")
+        if socket.gethostname() == name:
+            return
+        self.changed = True
+        self.services["hostname"] = [name]
+        if self.check:
+            return
+        tool = self.binary("hostnamectl")
+        if tool is not None:
+            rc, _out, _err = self.module.run_command([tool, "set-hostname", name])
+            if rc == 0:
+                return
+        # No hostnamectl (or no systemd-hostnamed): the file and the kernel.
+        with open("/etc/hostname", "w", encoding="ascii") as handle:
+            handle.write(name + "\n")
+        self.run(["hostname", name], "hostname")
+
+    def commands(self):
+        for entry in self.params.get("commands") or []:
+            self.changed = True
+            self.services.setdefault("commands", []).append(" ".join(entry))
+            if not self.check:
+                self.run(list(entry), "commands")
+
     def apply(self):
         """Every step; returns the module's result (raises ApplyError)."""
+        for line in self.params.get("warnings") or []:
+            self.module.warn(line)
+        self.nofile()
         self.packages()
+        self.hostname()
         self.groups()
         self.users()
         self.directories()
@@ -535,6 +632,7 @@ class Apply:
         self.absent()
         self.sysctl()
         self.services_step()
+        self.commands()
         return self.result()
 
     def result(self):

@@ -226,11 +226,56 @@ options:
         description: Do not wait for the start, restart or reload to finish.
         type: bool
         default: false
+      restart:
+        description: Restart the running unit in any case (something outside this call changed).
+        type: bool
+        default: false
+      reload:
+        description: Reload the running unit in any case (something outside this call changed), unless it is restarted.
+        type: bool
+        default: false
+      state_file:
+        description:
+          - A file that says whether the unit runs (V(0)) or not (V(1)), which the unit itself keeps up
+            to date at every start and stop (haproxy's down file, which keepalived tracks).
+          - Written after the services were handled, only when it says otherwise.
+        type: path
   secrets:
     description: Strings hidden everywhere in the result, diffs and messages (passwords that reach a file).
     type: list
     elements: str
     default: []
+  warnings:
+    description: Warnings the role computed on the controller, shown as the task's warnings.
+    type: list
+    elements: str
+    default: []
+  hostname:
+    description: The host name the host must have (set with C(hostnamectl), else C(/etc/hostname) and C(hostname)), before the files are written.
+    type: str
+  commands:
+    description: Commands (argument lists, the first an absolute path, no shell) run last, each reported as a change.
+    type: list
+    elements: list
+    default: []
+  require_nofile:
+    description:
+      - Refuse, before anything changes, when the unit may open fewer file descriptors than O(require_nofile.needed)
+        (the lower of its C(LimitNOFILE) and systemd's own limit).
+    type: dict
+    suboptions:
+      unit:
+        description: The unit.
+        type: str
+        required: true
+      needed:
+        description: The file descriptors needed.
+        type: int
+        required: true
+      message:
+        description: The error; C({nofile}) is replaced by the limit found, C({most}) by (limit - 100) // 2.
+        type: str
+        required: true
 seealso:
   - module: halb.cluster.haproxy_config
   - module: halb.cluster.keepalived_config
@@ -384,9 +429,23 @@ def _argument_spec():
                 "restart_on": {"type": "list", "elements": "path", "default": []},
                 "reload_on": {"type": "list", "elements": "path", "default": []},
                 "no_block": {"type": "bool", "default": False},
+                "restart": {"type": "bool", "default": False},
+                "reload": {"type": "bool", "default": False},
+                "state_file": {"type": "path"},
             },
         },
         "secrets": {"type": "list", "elements": "str", "default": [], "no_log": True},
+        "warnings": {"type": "list", "elements": "str", "default": []},
+        "hostname": {"type": "str"},
+        "commands": {"type": "list", "elements": "list", "default": []},
+        "require_nofile": {
+            "type": "dict",
+            "options": {
+                "unit": {"type": "str", "required": True},
+                "needed": {"type": "int", "required": True},
+                "message": {"type": "str", "required": True},
+            },
+        },
     }
 
 
