@@ -2,6 +2,7 @@
 """`make bench`: measure the lab and record the figures.
 
     bench.py run [--fresh] [--repetitions N] [--partition-repetitions N] [--only SUITE ...]
+                 [--no-report]
     bench.py report [RESULTS.json]
 
 `run` needs the lab (`make lab`; `make bench` builds a fresh one and passes
@@ -21,10 +22,16 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from halb_bench import report, suites  # noqa: E402
+from halb_bench import report, suites, throughput  # noqa: E402
 from halb_bench.lab import Lab  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+# The results key of a suite whose name differs (fail-over profiles are merged).
+RESULTS_KEY = {
+    "rolling-restart": "rolling_restart",
+    "failover-default": "failover",
+    "failover-fast": "failover",
+}
 SUITES = (
     "deploy",
     "failover-default",
@@ -40,8 +47,29 @@ def _now():
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def _save(path, results):
+# What a run writes besides its suites' own results: merged key by key.
+_MERGED = ("suite_started", "suite_seconds", "profile_switch", "failover")
+
+
+def merge(on_disk, results, measured):
+    """``results`` of this run laid over the results file as it is now on
+    disk: the suites this run measured (``measured``, results keys) replace
+    theirs, the per-suite dictionaries are merged, the rest is this run's.
+    Two `bench.py run --only` on the same day (different suites) then keep
+    each other's figures, whichever saves last."""
+    merged = dict(on_disk)
+    for key, value in results.items():
+        if key in _MERGED and isinstance(value, dict):
+            merged[key] = {**on_disk.get(key, {}), **value}
+        elif key in measured or key not in on_disk or key in ("date", "machine"):
+            merged[key] = value
+    return merged
+
+
+def _save(path, results, measured=()):
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        results = merge(json.loads(path.read_text()), results, set(measured))
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     tmp.replace(path)
@@ -56,6 +84,7 @@ def run(args):
     started = time.monotonic()
     profile = "default"
     deployed = None  # the profile this run deployed (a fresh or reused lab may run anything)
+    measured = set()  # the results keys this run wrote (_save)
     try:
         for name in SUITES:
             if name not in wanted:
@@ -94,22 +123,26 @@ def run(args):
             elif name == "reloads":
                 results["reloads"] = suites.reloads(lab)
             elif name == "throughput":
-                results["throughput"] = suites.throughput(lab, repetitions=args.repetitions)
+                results["throughput"] = throughput.throughput(
+                    lab, suites.log, repetitions=args.repetitions
+                )
             elif name == "scale":
                 results["scale"] = {
                     "haproxy": suites.scale_haproxy(lab, repetitions=args.repetitions),
                     "vrrp": suites.scale_vrrp(lab),
                 }
             results.setdefault("suite_seconds", {})[name] = round(time.monotonic() - t0, 1)
-            _save(path, results)
+            measured.add(RESULTS_KEY.get(name, name))
+            _save(path, results, measured)
     finally:
         if profile != "default":
             suites.set_profile(lab, "default")
         # Read once the lab is deployed (a fresh lab has no haproxy yet).
         results["machine"] = suites.machine(lab)
-        _save(path, results)
+        _save(path, results, measured)
     suites.log(f"done in {time.monotonic() - started:.0f} s: {path}")
-    report.write(path)
+    if args.report:
+        report.write(path)
     return 0
 
 
@@ -135,6 +168,12 @@ def main(argv=None):
         "--deploy-repetitions", type=int, default=3, help="idempotent site.yml runs (default 3)"
     )
     p_run.add_argument("--only", nargs="+", choices=SUITES, help="these suites only")
+    p_run.add_argument(
+        "--no-report",
+        dest="report",
+        action="store_false",
+        help="only the results file: neither docs/performance.md nor the PNG",
+    )
     p_report = sub.add_parser("report", help="PNG and docs/performance.md from a results file")
     p_report.add_argument(
         "results", nargs="?", help="default: the newest file in benchmarks/results"

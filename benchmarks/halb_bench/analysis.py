@@ -258,3 +258,77 @@ def parse_wrk(output):
         },
         "failed": connect + read + write + timeout + non_2xx,
     }
+
+
+# --- CPU time ----------------------------------------------------------------
+
+
+def parse_cpuset(text):
+    """A cpuset list (``0-1``, ``1``, ``0,2-3``) as a sorted list of CPU
+    numbers; ``ValueError`` for anything else (an empty string too)."""
+    cpus = set()
+    for part in text.strip().split(","):
+        lo, sep, hi = part.partition("-")
+        if not lo.strip().isdigit() or (sep and not hi.strip().isdigit()):
+            raise ValueError(f"not a cpuset list: {text!r}")
+        cpus.update(range(int(lo), int(hi if sep else lo) + 1))
+    return sorted(cpus)
+
+
+def parse_schedstat(text):
+    """Nanoseconds a task spent on a CPU: the first field of
+    ``/proc/<pid>/task/<tid>/schedstat`` (on CPU, waiting, timeslices)."""
+    fields = text.split()
+    if len(fields) != 3 or not all(f.isdigit() for f in fields):
+        raise ValueError(f"not a schedstat line: {text!r}")
+    return int(fields[0])
+
+
+def parse_proc_stat(text):
+    """The per-CPU lines of ``/proc/stat``: ``{cpu: (busy, total)}`` in clock
+    ticks, busy being everything but idle and iowait (the aggregate ``cpu``
+    line is left out)."""
+    found = {}
+    for line in text.splitlines():
+        name, *values = line.split()
+        if not name.startswith("cpu") or name == "cpu":
+            continue
+        ticks = [int(v) for v in values[:8]]  # user nice system idle iowait irq softirq steal
+        found[int(name[3:])] = (sum(ticks) - ticks[3] - ticks[4], sum(ticks))
+    return found
+
+
+def cpu_busy(before, after):
+    """The share of each CPU's time that was busy between two readings of
+    parse_proc_stat, 0..1 (None for a CPU whose clock did not move)."""
+    shares = {}
+    for cpu, (busy1, total1) in after.items():
+        busy0, total0 = before.get(cpu, (busy1, total1))
+        shares[cpu] = round((busy1 - busy0) / (total1 - total0), 3) if total1 > total0 else None
+    return shares
+
+
+def cpu_per_request(before_ns, after_ns, requests):
+    """Microseconds of CPU per request from two readings of a CPU counter in
+    nanoseconds (a cgroup's cpuacct.usage, or the sum of a process's tasks'
+    schedstat) around ``requests`` requests; None without requests, or when
+    either reading is missing or the counter went back (a process replaced)."""
+    if not requests or before_ns is None or after_ns is None or after_ns < before_ns:
+        return None
+    return round((after_ns - before_ns) / 1000 / requests, 2)
+
+
+def per_cpu_second(requests, cpu_s):
+    """Requests per second of CPU (None without CPU time)."""
+    if not cpu_s or cpu_s <= 0:
+        return None
+    return round(requests / cpu_s, 1)
+
+
+def processes_ns(before, after):
+    """Nanoseconds of CPU some processes spent between two readings
+    (``{pid: ns}``, ns None for a process that was gone): None when the
+    processes are not the same ones (a reload replaced a worker)."""
+    if set(before) != set(after) or None in before.values() or None in after.values():
+        return None
+    return sum(after.values()) - sum(before.values())

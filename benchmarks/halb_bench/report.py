@@ -358,6 +358,158 @@ def rolling_restart_section(data, note=""):
     )
 
 
+def _share(runs, cpu_key, own_key):
+    """'busy (own)' of one CPU over some runs, medians in per cent: how busy
+    the CPU was and how much of it the measured processes used."""
+    busy = [r["cpu_busy"].get(cpu_key) for r in runs if r.get("cpu_busy")]
+    own = [r[own_key] / r["elapsed_s"] for r in runs if r.get("elapsed_s")]
+    busy = [b for b in busy if b is not None]
+    if not busy or not own:
+        return "-"
+    return f"{_median(busy) * 100:.0f} % ({_median(own) * 100:.0f} %)"
+
+
+def _ratio_text(value):
+    return "-" if value is None else f"**{value:.2f}**"
+
+
+def throughput_section(data, note=""):
+    """The throughput section: the old one (wrk and the lab on the same CPUs,
+    two paths, requests per second) or, with ``method``, the pinned one."""
+    rps = data["rps"]
+    head = f"## Throughput{note}\n"
+    if "method" not in data:  # results from before issue 18
+        return "\n".join(
+            [
+                head,
+                f"wrk, {data['threads']} threads, {data['connections']} keep-alive connections, "
+                f"{data['seconds']} s per run, {rps['vip']['n']} runs each, alternating; wrk and "
+                "the lab on the same CPUs.\n",
+                _table(
+                    ("Path", "URL", "Requests/s"),
+                    [
+                        (
+                            "through the VIP (HAProxy, 2 servers)",
+                            data["targets"]["vip"],
+                            spread(rps["vip"], 0),
+                        ),
+                        (
+                            "straight to one web server",
+                            data["targets"]["direct"],
+                            spread(rps["direct"], 0),
+                        ),
+                    ],
+                )
+                + "\n",
+                f"Ratio VIP / direct (medians): **{data['ratio']:.2f}**.\n",
+            ]
+        )
+    method = data["method"]
+    paths = method["paths"]
+    n = max(len(r) for r in data["runs"].values())
+    if method["pinned"]:
+        where = (
+            f"wrk on CPU {method['client_cpus']} (nice -10), every lab container on CPU "
+            f"{method['lab_cpus']} (their cpuset, set through the Docker API for the suite and "
+            "given back afterwards)"
+        )
+    else:
+        where = "wrk and the lab on the same CPUs (not pinned)"
+    threads = f"{data['threads']} thread" + ("s" if data["threads"] != 1 else "")
+    rows = []
+    replaced = []
+    for name, runs in data["runs"].items():
+        through_haproxy = "HAProxy" in paths[name]["hops"]
+
+        def cell(figure, name=name, digits=1):
+            stat = data[figure][name]
+            text = spread({**stat, "missing": 0}, digits)
+            if stat.get("missing"):  # runs during which a reload replaced a process
+                text += f", {stat['missing']} of {stat['n']} runs left out"
+            return text
+
+        rows.append(
+            (
+                paths[name]["label"],
+                paths[name]["hops"],
+                data["targets"][name],
+                spread(rps[name], 0),
+                cell("requests_per_serving_cpu", digits=0),
+                cell("haproxy_us") if through_haproxy else "-",
+                cell("rsyslog_us") if through_haproxy else "-",
+                cell("nginx_us"),
+                cell("serving_us"),
+            )
+        )
+        for i, r in enumerate(runs):
+            if r.get("replaced"):
+                replaced.append(f"{paths[name]['label']} #{i + 1} ({', '.join(r['replaced'])})")
+    client_cpu = (method["client_cpus"] or "0").split(",")[0]
+    lab_cpu = (method["lab_cpus"] or "1").split(",")[0]
+    load = [
+        (
+            paths[name]["label"],
+            _share(runs, client_cpu, "wrk_cpu_s"),
+            _share(runs, lab_cpu, "lab_cpu_s"),
+        )
+        for name, runs in data["runs"].items()
+    ]
+    return "\n".join(
+        [
+            head,
+            f"wrk ({threads}, {data['connections']} keep-alive connections, {data['seconds']} s "
+            f"per run) against each path in turn, {n} runs of each, after a 2 s warm-up; {where}. "
+            "Around each run the controller reads, from /proc, the CPU time of every thread "
+            "of the processes that serve a request (HAProxy and rsyslog, which writes a log "
+            "line per request, in the master's container; nginx in the web containers); their "
+            "growth divided by the requests wrk counted is the CPU per request, and the "
+            "requests divided by their sum the requests per second of serving CPU: what the "
+            "lab answers with one CPU of its own, whatever else the machine ran meanwhile. "
+            "By process, not by container: a site.yml run on the lab runs in the same "
+            "containers.\n",
+            _table(
+                (
+                    "Path",
+                    "What a request crosses",
+                    "URL",
+                    "Requests/s",
+                    "Requests per second of serving CPU",
+                    "HAProxy CPU per request (µs)",
+                    "rsyslog CPU per request (µs)",
+                    "nginx CPU per request (µs)",
+                    "Serving CPU per request (µs)",
+                ),
+                rows,
+            )
+            + "\n",
+            *(
+                [
+                    "Left out of the CPU figures of the processes a reload replaced during "
+                    f"the run: {'; '.join(replaced)}.\n"
+                ]
+                if replaced
+                else []
+            ),
+            f"VIP / direct (medians): {_ratio_text(data.get('ratio'))} in requests/s, "
+            f"{_ratio_text(data.get('ratio_per_serving_cpu'))} per second of serving CPU. VIP / "
+            f"the master's own address: {_ratio_text(data.get('ratio_lb_address'))} and "
+            f"{_ratio_text(data.get('ratio_lb_address_per_serving_cpu'))}.\n",
+            "How busy the two CPUs were during the runs (medians), and how much of that was "
+            "wrk's and the lab's own: the rest is other work on the machine, which the "
+            "requests per second feel and the CPU per request does not.\n",
+            _table(
+                (
+                    "Path",
+                    f"CPU {client_cpu} busy (wrk)",
+                    f"CPU {lab_cpu} busy (the lab's containers)",
+                ),
+                load,
+            )
+            + "\n",
+        ]
+    )
+
+
 # What a results file may lack because `bench.py run --only` skipped it: the
 # report takes it from the newest earlier file that has it, and says so.
 CARRIED = ("deploy", "reloads", "throughput", "scale", "rolling_restart")
@@ -481,29 +633,7 @@ def markdown(results, image_name):
         ]
     throughput = results.get("throughput")
     if throughput:
-        rps = throughput["rps"]
-        parts += [
-            f"## Throughput{_from(results, 'throughput')}\n",
-            f"wrk, {throughput['threads']} threads, {throughput['connections']} keep-alive connections, "
-            f"{throughput['seconds']} s per run, {rps['vip']['n']} runs each, alternating.\n",
-            _table(
-                ("Path", "URL", "Requests/s"),
-                [
-                    (
-                        "through the VIP (HAProxy, 2 servers)",
-                        throughput["targets"]["vip"],
-                        spread(rps["vip"], 0),
-                    ),
-                    (
-                        "straight to one web server",
-                        throughput["targets"]["direct"],
-                        spread(rps["direct"], 0),
-                    ),
-                ],
-            )
-            + "\n",
-            f"Ratio VIP / direct (medians): **{throughput['ratio']:.2f}**.\n",
-        ]
+        parts.append(throughput_section(throughput, _from(results, "throughput")))
     deploy = results.get("deploy")
     if deploy:
         rows = []

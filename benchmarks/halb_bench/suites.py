@@ -398,32 +398,7 @@ def reloads(lab, count=100, gap=0.2, repetitions=3):
     }
 
 
-# --- throughput -----------------------------------------------------------------------
-
-
-def throughput(lab, seconds=8, repetitions=5, connections=32):
-    targets = {
-        "vip": f"http://{lab.vip}/",
-        "direct": f"http://{lab.address[lab.webs[0]]}:{lab.web_port}/",
-    }
-    runs = {name: [] for name in targets}
-    for rep in range(repetitions):
-        for name, url in targets.items():
-            proc = _wrk(url, seconds=seconds, connections=connections)
-            out, _err = proc.communicate(timeout=seconds + 60)
-            report = A.parse_wrk(out)
-            log(f"throughput #{rep + 1} {name}: {report['rps']:.0f} rps, {report['failed']} failed")
-            runs[name].append(report)
-    result = {
-        "seconds": seconds,
-        "connections": connections,
-        "threads": 2,
-        "targets": targets,
-        "runs": runs,
-        "rps": {name: A.summary([r["rps"] for r in reports]) for name, reports in runs.items()},
-    }
-    result["ratio"] = round(result["rps"]["vip"]["median"] / result["rps"]["direct"]["median"], 3)
-    return result
+# --- throughput: halb_bench/throughput.py ---------------------------------------------
 
 
 # --- deploy ----------------------------------------------------------------------------
