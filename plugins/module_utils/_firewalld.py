@@ -4,15 +4,19 @@
 
 Pure functions over plain data, standard library only. ``errors()`` reports
 every problem at once, each message naming its variable and what is allowed;
-``rules()`` turns the checked variables into the zone entries the role asks
-``ansible.posix.firewalld`` for: rich rules for VRRP (to the multicast group,
-or from each unicast peer) and for ports open to some sources only, plain
-ports for those open to everyone, and services.
+``rules()`` turns the checked variables into zone entries: rich rules for
+VRRP (to the multicast group, or from each unicast peer) and for ports open
+to some sources only, plain ports for those open to everyone, and services.
+The filters (controller) and the firewalld_rules module (host) both call
+them; the second half of this file is the module's logic: reading
+firewall-cmd's listings and the role's record, deciding what to remove and
+add, and the refusal to prune a list that is not known.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import VRRP_GROUPS
@@ -368,3 +372,265 @@ def stale(previous, wanted):
     them) that are no longer wanted: the ones the role must remove."""
     previous = [e for e in (previous or []) if isinstance(e, dict)]
     return [e for e in previous if e not in wanted]
+
+
+# --- The host side: what the firewalld_rules module reads and decides. -----
+
+# The lists the role may not know (no export, no local fact, no value), and
+# where they would have come from: the refusal names them.
+UNKNOWN_SOURCES = {
+    "vrrp": {
+        "var": "firewalld_vrrp",
+        "export": "keepalived_firewalld_vrrp",
+        "role": "halb.cluster.keepalived",
+        "fact": "halb_keepalived",
+    },
+    "ports": {
+        "var": "firewalld_ports",
+        "export": "haproxy_firewalld_ports",
+        "role": "halb.cluster.haproxy",
+        "fact": "halb_haproxy",
+    },
+}
+_ENTRY_KINDS = ("rich_rule", "port", "service")
+_PORT_ENTRY_RE = re.compile(r"^[0-9]{1,5}/(tcp|udp|sctp)$")
+
+
+def host_errors(values, report):
+    """What the firewalld_errors filter reports with a zone report: the
+    variables' problems, else the zones the host lacks."""
+    errs = errors(values)
+    return errs or zone_errors(values, report)
+
+
+def entry_kind(entry):
+    """``rich_rule``, ``port`` or ``service``: the one key of a zone entry."""
+    return next(kind for kind in _ENTRY_KINDS if kind in entry)
+
+
+def record_entries(data, where="firewalld_state_file"):
+    """The entries of the role's record (what an earlier run added), checked:
+    they reach firewall-cmd's argument list, so a record someone edited into
+    something the role never writes is refused, naming the entry."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise FirewalldConfigError([f"{where}: expected a JSON list of zone entries"])
+    errs = []
+    found = []
+    for i, item in enumerate(data):
+        kinds = [k for k in _ENTRY_KINDS if isinstance(item, dict) and k in item]
+        ok = (
+            isinstance(item, dict)
+            and len(kinds) == 1
+            and set(item) == {"zone", kinds[0]}
+            and isinstance(item["zone"], str)
+            and _ZONE_RE.fullmatch(item["zone"])
+            and isinstance(item[kinds[0]], str)
+            and len(item[kinds[0]]) <= 512
+            and not CONTROL_RE.search(item[kinds[0]])
+        )
+        if ok:
+            value = item[kinds[0]]
+            ok = {
+                "rich_rule": lambda v: v.startswith("rule "),
+                "port": _PORT_ENTRY_RE.fullmatch,
+                "service": _SERVICE_RE.fullmatch,
+            }[kinds[0]](value)
+        if not ok:
+            errs.append(
+                f"{where}[{i}]: {show(item)} is not an entry this role writes "
+                "({zone, rich_rule | port | service}); remove it from the record"
+            )
+        elif item not in found:
+            found.append(dict(item))
+    if errs:
+        raise FirewalldConfigError(errs)
+    return found
+
+
+def _removal_text(entry):
+    return entry.get("rich_rule") or entry.get("port") or entry.get("service")
+
+
+def unknown_removals(stale_entries, known):
+    """The refusals of pruning: for each list not ``known`` (``{"vrrp": bool,
+    "ports": bool}``), the recorded entries of that list pruning would
+    remove, as one message each (empty when there is nothing to refuse).
+    VRRP entries are the rich rules with `` protocol value=``; port entries
+    are ports and the rich rules with `` port port=``."""
+    groups = {
+        "vrrp": [e for e in stale_entries if " protocol value=" in e.get("rich_rule", "")],
+        "ports": [
+            e for e in stale_entries if "port" in e or " port port=" in e.get("rich_rule", "")
+        ],
+    }
+    messages = []
+    for key in ("vrrp", "ports"):
+        if known.get(key, True) or not groups[key]:
+            continue
+        src = UNKNOWN_SOURCES[key]
+        entries = "; ".join(f"{e['zone']}: {_removal_text(e)}" for e in groups[key])
+        messages.append(
+            f"{src['var']}: not known here (no {src['export']} from {src['role']} earlier in "
+            f"the play, no local fact ansible_local.{src['fact']}, no value), so firewalld_prune "
+            f"would remove what an earlier run added for it on this host: {entries}. Run "
+            f"{src['role']} earlier in the play, or set {src['var']} (the rules wanted; [] "
+            "removes them), or set firewalld_prune to false."
+        )
+    return messages
+
+
+def parse_zone_listing(text):
+    """Read ``firewall-cmd [--permanent] --list-all-zones`` (or
+    firewall-offline-cmd's): ``{"default": zone or None, "zones": {zone:
+    {"interfaces": [...], "rich_rule": [...], "port": [...], "service":
+    [...]}}}``. The default zone is the one marked ``(default...)``."""
+    listing = {"default": None, "zones": {}}
+    zone = None
+    in_rich = False
+    for line in (text or "").splitlines():
+        if not line.strip():
+            in_rich = False
+            continue
+        if not line[:1].isspace():
+            name, _, marks = line.strip().partition(" ")
+            zone = {"interfaces": [], "rich_rule": [], "port": [], "service": []}
+            listing["zones"][name] = zone
+            in_rich = False
+            if "default" in marks:
+                listing["default"] = name
+            continue
+        if zone is None:
+            continue
+        stripped = line.strip()
+        if in_rich and line.startswith("\t"):
+            zone["rich_rule"].append(stripped)
+            continue
+        key, sep, value = stripped.partition(":")
+        if not sep:
+            continue
+        in_rich = key == "rich rules"
+        if key == "rich rules" and value.strip():
+            zone["rich_rule"].append(value.strip())
+        elif key in ("interfaces", "ports", "services"):
+            target = {"interfaces": "interfaces", "ports": "port", "services": "service"}[key]
+            zone[target] = value.split()
+    return listing
+
+
+def parse_active_zones(text):
+    """The interface bindings of ``firewall-cmd --get-active-zones``:
+    ``{interface: zone}``."""
+    bound = {}
+    zone = None
+    for line in (text or "").splitlines():
+        if line.strip() and not line[:1].isspace():
+            zone = line.split()[0]
+        elif zone and line.strip().startswith("interfaces:"):
+            for iface in line.split(":", 1)[1].split():
+                bound.setdefault(iface, zone)
+    return bound
+
+
+def bindings(listing):
+    """The interface bindings of a zone listing: ``{interface: zone}``."""
+    bound = {}
+    for name, zone in listing["zones"].items():
+        for iface in zone["interfaces"]:
+            bound.setdefault(iface, name)
+    return bound
+
+
+def _present(listing, entry):
+    zone = listing["zones"].get(entry["zone"])
+    if zone is None:
+        return None
+    kind = entry_kind(entry)
+    return entry[kind] in zone[kind]
+
+
+def changes(listing, wanted, stale_entries):
+    """What one configuration (permanent, runtime or offline) needs, per
+    zone: ``{zone: {"remove": [entries], "add": [entries]}}``, only the
+    zones with something to do. Stale entries are removed when present
+    (a zone that is gone has nothing to remove); wanted ones added when
+    missing."""
+    todo = {}
+    for entry in stale_entries:
+        if _present(listing, entry):
+            todo.setdefault(entry["zone"], {"remove": [], "add": []})["remove"].append(entry)
+    for entry in wanted:
+        if not _present(listing, entry):
+            todo.setdefault(entry["zone"], {"remove": [], "add": []})["add"].append(entry)
+    return todo
+
+
+_OPTION = {"rich_rule": "rich-rule", "port": "port", "service": "service"}
+
+
+def zone_arguments(zone, todo):
+    """firewall-cmd's arguments for one zone's changes (several entries per
+    call: firewall-cmd applies every --remove-*/--add-* it is given)."""
+    args = [f"--zone={zone}"]
+    for action in ("remove", "add"):
+        for entry in todo[action]:
+            kind = entry_kind(entry)
+            args.append(f"--{action}-{_OPTION[kind]}={entry[kind]}")
+    return args
+
+
+def zone_lines(listing, zone):
+    """One zone's services, ports and rich rules, one a line (for diffs)."""
+    found = listing["zones"].get(zone) or {"service": [], "port": [], "rich_rule": []}
+    lines = [f"service {v}" for v in sorted(found["service"])]
+    lines += [f"port {v}" for v in sorted(found["port"])]
+    lines += sorted(found["rich_rule"])  # each reads "rule ..."
+    return "".join(line + "\n" for line in lines)
+
+
+def apply_changes(listing, todo):
+    """The listing after ``todo`` (as :func:`changes` gives it)."""
+    after = {"default": listing["default"], "zones": {}}
+    for name, zone in listing["zones"].items():
+        after["zones"][name] = {k: list(v) for k, v in zone.items()}
+    for name, work in todo.items():
+        zone = after["zones"].setdefault(
+            name, {"interfaces": [], "rich_rule": [], "port": [], "service": []}
+        )
+        for entry in work["remove"]:
+            kind = entry_kind(entry)
+            zone[kind] = [v for v in zone[kind] if v != entry[kind]]
+        for entry in work["add"]:
+            kind = entry_kind(entry)
+            if entry[kind] not in zone[kind]:
+                zone[kind].append(entry[kind])
+    return after
+
+
+def service_commands(props, enabled, state):
+    """The ``systemctl`` argument lists that bring the unit (its
+    ``systemctl show`` properties LoadState, UnitFileState, ActiveState) to
+    unmasked, ``enabled`` and ``state`` (started or stopped; None leaves it
+    as it is), in that order."""
+    commands = []
+    file_state = props.get("UnitFileState", "")
+    if file_state.startswith("masked") or props.get("LoadState") == "masked":
+        commands.append(["unmask"])
+        file_state = "disabled"
+    if enabled is True and file_state not in ("enabled", "enabled-runtime", "static", "alias"):
+        commands.append(["enable"])
+    elif enabled is False and file_state in ("enabled", "enabled-runtime"):
+        commands.append(["disable"])
+    active = props.get("ActiveState", "")
+    if state == "started" and active not in ("active", "reloading"):
+        commands.append(["start"])
+    elif state == "stopped" and active in ("active", "activating", "reloading"):
+        commands.append(["stop"])
+    return commands
+
+
+def record_text(wanted):
+    """The record's content, as the role has always written it (Ansible's
+    to_nice_json, and a newline)."""
+    return json.dumps(wanted, indent=4, sort_keys=True, separators=(",", ": ")) + "\n"

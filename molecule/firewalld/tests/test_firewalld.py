@@ -251,38 +251,40 @@ def test_exports_are_kept_as_local_facts(pair):
         assert facts["haproxy_keepalived_track"]["service"] == "haproxy.service"
 
 
-def test_site_with_tags_firewalld_keeps_every_rule_and_one_holder(pair, tmp_path):
-    # site.yml's tags: only the firewalld role changes anything; the checks and
-    # exports of haproxy and keepalived (tagged always) give it the same lists
-    # as a full run, so nothing is pruned and the pair keeps one holder.
+def test_role_alone_and_site_tags_firewalld_keep_vrrp_and_one_holder(pair, tmp_path):
+    # Issue 18: the firewalld role run alone on the converged pair, (1) from a
+    # playbook that imports only halb.cluster.firewalld (alone_facts.yml: no
+    # facts gathered, the lists come from the local facts the other roles
+    # left) and (2) as `site.yml --tags firewalld`: nothing changes, the VRRP
+    # rules stay in the permanent and the runtime configuration of both
+    # nodes, the ports stay open, and one node holds the VIP all along.
     lb1 = pair.HOSTS[0]
     assert pair.settled_holder(expect=lb1) == lb1
     before = the_rules(pair)
     started = watch_holders(tmp_path, "start", *pair.HOSTS)
     assert started.returncode == 0, started.stdout + started.stderr
     try:
-        proc = halb_common.playbook(
+        alone = halb_common.playbook(HERE / "alone_facts.yml")
+        site = halb_common.playbook(
             "halb.cluster.site", "--tags", "firewalld", "-e", f"@{HERE / 'vars' / 'site.yml'}"
         )
     finally:
         watched = watch_holders(tmp_path, "stop", pair.VIP, pair.VIP6)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    # The firewalld role ran, and only its tasks (and the always ones) did.
-    assert "Let VRRP in and open the ports" in proc.stdout
-    assert "Install HAProxy" not in proc.stdout and "Install keepalived" not in proc.stdout
-    assert [changed(proc, host) for host in pair.HOSTS] == [0, 0]
-    assert the_rules(pair) == before
+    for proc in (alone, site):
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+        assert "Let VRRP in and open the ports" in proc.stdout  # the role ran
+        assert [changed(proc, host) for host in pair.HOSTS] == [0, 0]
+    assert "halb.cluster.keepalived" not in alone.stdout
     assert watched.returncode == 0, watched.stdout + watched.stderr  # never two holders
-    assert pair.settled_holder(expect=lb1) == lb1
-
-
-def test_firewalld_alone_takes_the_lists_from_the_local_facts(pair):
-    before = the_rules(pair)
-    proc = halb_common.playbook(HERE / "alone_facts.yml")
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    assert [changed(proc, host) for host in pair.HOSTS] == [0, 0]
     assert the_rules(pair) == before
-    assert pair.settled_holder(expect=pair.HOSTS[0]) == pair.HOSTS[0]
+    for host in pair.HOSTS:
+        for permanent in (False, True):
+            assert {MULTICAST4, MULTICAST6, STATS_RULE} <= rich_rules(pair, host, permanent)
+            assert "80/tcp" in firewall(pair, host, "ports", permanent)
+        assert connects(pair.ADDRESSES[host], 80)
+    assert pair.settled_holder(expect=lb1) == lb1
+    assert pair.holders() == [lb1] and pair.holders(vip=pair.VIP6) == [lb1]
+    assert get(f"http://{pair.VIP}/") == (200, lb1)
 
 
 def test_firewalld_alone_without_lists_refuses_to_prune(pair):

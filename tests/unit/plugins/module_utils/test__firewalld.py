@@ -120,3 +120,172 @@ def test_addresses_in_rules_are_canonical():
     text = " ".join(r.get("rich_rule", "") for r in _firewalld.rules(values, ZONES))
     assert 'source address="2001:db8::11"' in text and 'address="2001:db8::/64"' in text
     assert "DB8" not in text
+
+
+# --- The host side (the firewalld_rules module's logic). -------------------
+
+# firewall-cmd --list-all-zones of firewalld 1.3.3 (Debian 12), shortened.
+LISTING = """block
+  target: %%REJECT%%
+  icmp-block-inversion: no
+  interfaces: 
+  sources: 
+  services: 
+  ports: 
+  protocols: 
+  rich rules: 
+
+public (active)
+  target: default
+  icmp-block-inversion: no
+  interfaces: eth0 eth1
+  sources: 
+  services: dhcpv6-client ssh
+  ports: 80/tcp 443/tcp
+  protocols: 
+  forward: no
+  rich rules: 
+\trule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept
+\trule family="ipv4" source address="172.30.75.8/29" port port="8404" protocol="tcp" accept
+
+trusted (default)
+  target: ACCEPT
+  interfaces: 
+  services: 
+  ports: 
+  rich rules: 
+"""  # noqa: W291
+VRRP4 = 'rule family="ipv4" destination address="224.0.0.18" protocol value="vrrp" accept'
+STATS = 'rule family="ipv4" source address="172.30.75.8/29" port port="8404" protocol="tcp" accept'
+
+
+def test_zone_listing_is_read():
+    listing = _firewalld.parse_zone_listing(LISTING)
+    assert listing["default"] == "trusted"
+    assert sorted(listing["zones"]) == ["block", "public", "trusted"]
+    public = listing["zones"]["public"]
+    assert public == {
+        "interfaces": ["eth0", "eth1"],
+        "service": ["dhcpv6-client", "ssh"],
+        "port": ["80/tcp", "443/tcp"],
+        "rich_rule": [VRRP4, STATS],
+    }
+    assert listing["zones"]["block"]["rich_rule"] == []
+    assert _firewalld.bindings(listing) == {"eth0": "public", "eth1": "public"}
+    assert _firewalld.parse_zone_listing("") == {"default": None, "zones": {}}
+
+
+def test_active_zones_are_read():
+    text = "public\n  interfaces: eth0\ntrusted\n  sources: 10.0.0.0/8\n  interfaces: eth1 eth2\n"
+    assert _firewalld.parse_active_zones(text) == {
+        "eth0": "public",
+        "eth1": "trusted",
+        "eth2": "trusted",
+    }
+    assert _firewalld.parse_active_zones("") == {}
+
+
+def test_changes_add_what_is_missing_and_remove_only_stale_entries_present():
+    listing = _firewalld.parse_zone_listing(LISTING)
+    wanted = [
+        {"zone": "public", "rich_rule": VRRP4},  # there
+        {"zone": "public", "port": "8404/tcp"},  # missing
+        {"zone": "trusted", "service": "http"},  # missing
+    ]
+    stale = [
+        {"zone": "public", "port": "443/tcp"},  # there: removed
+        {"zone": "public", "port": "8118/tcp"},  # gone already
+        {"zone": "gone", "port": "80/tcp"},  # its zone is gone
+    ]
+    todo = _firewalld.changes(listing, wanted, stale)
+    assert todo == {
+        "public": {"remove": [stale[0]], "add": [wanted[1]]},
+        "trusted": {"remove": [], "add": [wanted[2]]},
+    }
+    assert _firewalld.zone_arguments("public", todo["public"]) == [
+        "--zone=public",
+        "--remove-port=443/tcp",
+        "--add-port=8404/tcp",
+    ]
+    after = _firewalld.apply_changes(listing, todo)
+    assert _firewalld.changes(after, wanted, stale) == {}
+    assert _firewalld.zone_lines(after, "public") == (
+        "service dhcpv6-client\nservice ssh\nport 80/tcp\nport 8404/tcp\n"
+        f"{VRRP4}\n{STATS}\n"
+    )
+    assert listing["zones"]["public"]["port"] == ["80/tcp", "443/tcp"]  # not changed in place
+
+
+def test_the_record_is_written_as_ansibles_to_nice_json():
+    from ansible.plugins.filter.core import to_nice_json
+
+    wanted = _firewalld.rules(GOOD, ZONES)
+    assert _firewalld.record_text(wanted) == to_nice_json(wanted) + "\n"
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"zone": "public", "port": "80/tcp --add-masquerade"},
+        {"zone": "public", "port": "80/tcp", "service": "ssh"},
+        {"zone": "pub lic", "port": "80/tcp"},
+        {"zone": "public", "rich_rule": 'rule family="ipv4"\naccept'},
+        {"zone": "public", "rich_rule": "--add-masquerade"},
+        {"zone": "public", "service": "-x"},
+        {"zone": "public", "source": "10.0.0.0/8"},
+        {"zone": "public", "port": 80},
+        "public:80/tcp",
+        None,
+    ],
+)
+def test_a_record_the_role_never_writes_is_refused(entry):
+    good = {"zone": "public", "port": "80/tcp"}
+    with pytest.raises(_firewalld.FirewalldConfigError) as exc:
+        _firewalld.record_entries([good, entry])
+    assert exc.value.errors[0].startswith("firewalld_state_file[1]: ")
+    with pytest.raises(_firewalld.FirewalldConfigError):
+        _firewalld.record_entries({"zone": "public"})
+
+
+def test_the_role_s_own_record_is_accepted():
+    wanted = _firewalld.rules(GOOD, ZONES)
+    assert _firewalld.record_entries(wanted + wanted) == wanted
+    assert _firewalld.record_entries(None) == []
+
+
+def test_pruning_a_list_not_known_is_refused_per_list():
+    stale = [
+        {"zone": "public", "rich_rule": VRRP4},
+        {"zone": "public", "port": "80/tcp"},
+        {"zone": "public", "rich_rule": STATS},
+        {"zone": "public", "service": "http"},
+    ]
+    assert _firewalld.unknown_removals(stale, {"vrrp": True, "ports": True}) == []
+    (vrrp,) = _firewalld.unknown_removals(stale, {"vrrp": False, "ports": True})
+    assert vrrp.startswith("firewalld_vrrp: not known here (no keepalived_firewalld_vrrp from ")
+    assert f"on this host: public: {VRRP4}. Run halb.cluster.keepalived" in vrrp
+    (ports,) = _firewalld.unknown_removals(stale, {"vrrp": True, "ports": False})
+    assert f"on this host: public: 80/tcp; public: {STATS}. Run halb.cluster.haproxy" in ports
+    assert _firewalld.unknown_removals(stale[3:], {"vrrp": False, "ports": False}) == []
+
+
+@pytest.mark.parametrize(
+    ("props", "enabled", "state", "expected"),
+    [
+        ({"LoadState": "masked", "UnitFileState": "masked", "ActiveState": "inactive"},
+         True, "started", ["unmask", "enable", "start"]),
+        ({"LoadState": "loaded", "UnitFileState": "enabled", "ActiveState": "active"},
+         True, "started", []),
+        ({"LoadState": "loaded", "UnitFileState": "enabled", "ActiveState": "active"},
+         False, "stopped", ["disable", "stop"]),
+        ({"LoadState": "loaded", "UnitFileState": "disabled", "ActiveState": "failed"},
+         True, "started", ["enable", "start"]),
+        ({"LoadState": "loaded", "UnitFileState": "disabled", "ActiveState": "inactive"},
+         False, "stopped", []),
+        ({"LoadState": "masked", "UnitFileState": "masked", "ActiveState": "inactive"},
+         None, None, ["unmask"]),
+    ],
+)  # fmt: skip
+def test_service_commands(props, enabled, state, expected):
+    commands = _firewalld.service_commands(props, enabled, state)
+    assert [c[0] for c in commands] == expected
