@@ -755,7 +755,8 @@ def write_pem(module, dest, data, uid, gid, mode, backup):
     """Replace dest with ``data``: temp file 0600 from the start, fsync,
     final owner/group/mode on the temp file, then one rename."""
     directory = os.path.dirname(dest) or "."
-    os.makedirs(directory, mode=0o755, exist_ok=True)
+    # A directory made here holds private keys: root only.
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     context = None
     if module.selinux_enabled():
         context = (
