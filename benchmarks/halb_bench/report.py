@@ -416,9 +416,13 @@ def throughput_section(data, note=""):
     else:
         where = "wrk and the lab on the same CPUs (not pinned)"
     threads = f"{data['threads']} thread" + ("s" if data["threads"] != 1 else "")
+    # The paths in their running order (the results file sorts its keys).
+    order = [p for p in ("vip", "lb_address", "direct") if p in data["runs"]]
+    order += sorted(set(data["runs"]) - set(order))
     rows = []
     replaced = []
-    for name, runs in data["runs"].items():
+    for name in order:
+        runs = data["runs"][name]
         through_haproxy = "HAProxy" in paths[name]["hops"]
 
         def cell(figure, name=name, digits=1):
@@ -449,10 +453,10 @@ def throughput_section(data, note=""):
     load = [
         (
             paths[name]["label"],
-            _share(runs, client_cpu, "wrk_cpu_s"),
-            _share(runs, lab_cpu, "lab_cpu_s"),
+            _share(data["runs"][name], client_cpu, "wrk_cpu_s"),
+            _share(data["runs"][name], lab_cpu, "lab_cpu_s"),
         )
-        for name, runs in data["runs"].items()
+        for name in order
     ]
     return "\n".join(
         [
@@ -496,7 +500,7 @@ def throughput_section(data, note=""):
             f"{_ratio_text(data.get('ratio_lb_address_per_serving_cpu'))}.\n",
             "How busy the two CPUs were during the runs (medians), and how much of that was "
             "wrk's and the lab's own: the rest is other work on the machine, which the "
-            "requests per second feel and the CPU per request does not.\n",
+            "requests per second feel and the CPU per request much less.\n",
             _table(
                 (
                     "Path",

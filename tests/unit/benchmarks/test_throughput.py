@@ -249,6 +249,19 @@ def test_the_pinned_section():
     assert "| straight to one web server | 90 % (25 %) | 60 % (50 %) |" in text
 
 
+def test_the_paths_keep_their_order_in_a_sorted_results_file():
+    data = pinned_results()
+    data["runs"] = dict(sorted(data["runs"].items()))
+    text = report.throughput_section(data)
+    labels = [PATH["label"] for PATH in T.PATHS.values()]
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| through") or line.startswith("| straight")
+    ]
+    assert [row.split(" | ")[0][2:] for row in rows] == labels * 2
+
+
 def test_the_section_of_results_from_before_the_pinning():
     old = {
         "connections": 32,
