@@ -310,3 +310,55 @@ def test_two_runs_on_the_same_day_keep_each_others_suites():
         "suite_started": {"deploy": "T1", "throughput": "T2"},
         "machine": {"cpus": 2, "wrk": "4"},
     }
+
+
+def fake_proc(tmp_path, cgroup_lines):
+    """A /proc with the container's init (pid 10), an haproxy worker of that
+    container with two threads (pid 11), one of another container (pid 12),
+    and something else (pid 13)."""
+    proc = tmp_path / "proc"
+    for pid, comm, cid, threads in (
+        (10, "systemd", "abc", {10: "5 0 1"}),
+        (11, "haproxy", "abc", {11: "100 7 3", 14: "50 1 1"}),
+        (12, "haproxy", "def", {12: "999 0 1"}),
+        (13, "bash", "abc", {13: "1 0 1"}),
+    ):
+        (proc / str(pid) / "task").mkdir(parents=True)
+        (proc / str(pid) / "comm").write_text(comm + "\n")
+        (proc / str(pid) / "cgroup").write_text(cgroup_lines.replace("ID", cid))
+        for tid, line in threads.items():
+            (proc / str(pid) / "task" / str(tid)).mkdir()
+            (proc / str(pid) / "task" / str(tid) / "schedstat").write_text(line + "\n")
+    (proc / "self").mkdir()
+    return proc
+
+
+def test_processes_and_counters_read_from_proc_and_cgroup_v1(tmp_path, monkeypatch):
+    proc = fake_proc(
+        tmp_path, "3:cpuset:/docker/ID\n2:cpu,cpuacct:/docker/ID\n0::/docker/ID/init.scope\n"
+    )
+    cgroup = tmp_path / "cgroup"
+    (cgroup / "cpuacct" / "docker" / "abc").mkdir(parents=True)
+    (cgroup / "cpuacct" / "docker" / "abc" / "cpuacct.usage").write_text("123456789\n")
+    monkeypatch.setattr(T, "PROC", proc)
+    monkeypatch.setattr(T, "CGROUP", cgroup)
+    assert T.processes("abc", "haproxy") == [11]
+    assert T.process_ns(11) == 150  # both threads
+    assert T.process_ns(99) is None  # gone
+    counter = T._cgroup_file(10)
+    assert counter == (cgroup / "cpuacct" / "docker" / "abc" / "cpuacct.usage", True)
+    assert T.read_cgroup_ns(counter) == 123456789
+
+
+def test_the_cgroup_v2_counter(tmp_path, monkeypatch):
+    proc = fake_proc(tmp_path, "0::/system.slice/docker-ID.scope/init.scope\n")
+    cgroup = tmp_path / "cgroup"
+    (cgroup / "system.slice" / "docker-abc.scope").mkdir(parents=True)
+    (cgroup / "system.slice" / "docker-abc.scope" / "cpu.stat").write_text(
+        "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n"
+    )
+    monkeypatch.setattr(T, "PROC", proc)
+    monkeypatch.setattr(T, "CGROUP", cgroup)
+    counter = T._cgroup_file(10)
+    assert counter == (cgroup / "system.slice" / "docker-abc.scope" / "cpu.stat", False)
+    assert T.read_cgroup_ns(counter) == 2_500_000
