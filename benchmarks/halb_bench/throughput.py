@@ -19,6 +19,7 @@ what else ran on the machine).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import resource
@@ -314,7 +315,7 @@ def throughput(lab, log, seconds=8, repetitions=5, connections=32, threads=1, pi
     pinned = None
     if split:
         pinned = Pinned(meter.boxes.values(), lab_cpus, all_cpus)
-    with pinned or _Nothing():
+    with pinned or contextlib.nullcontext():
         for url in targets.values():  # warm-up, not recorded
             _wrk(url, 2, connections, threads, client_cpus)
         for rep in range(repetitions):
@@ -369,11 +370,3 @@ def _ratio(a, b):
     if not a.get("median") or not b.get("median"):
         return None
     return round(a["median"] / b["median"], 3)
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
