@@ -291,7 +291,15 @@ class Apply:
             return None
         st = os.lstat(dest)
         with open(dest, "rb") as handle:
-            return {"data": handle.read(), "uid": st.st_uid, "gid": st.st_gid, "mode": st.st_mode}
+            return {
+                "data": handle.read(),
+                "uid": st.st_uid,
+                "gid": st.st_gid,
+                "mode": st.st_mode,
+                # systemd compares a unit file's mtime with the time it loaded
+                # it (NeedDaemonReload): a file put back keeps its old one.
+                "times": (st.st_atime_ns, st.st_mtime_ns),
+            }
 
     def rollback(self):
         """Put back every file moved in this call, newest first; returns what
@@ -310,6 +318,7 @@ class Apply:
                     out.write(previous["data"])
                 os.chown(tmp, previous["uid"], previous["gid"])
                 os.chmod(tmp, stat.S_IMODE(previous["mode"]))
+                os.utime(tmp, ns=previous["times"])
                 os.rename(tmp, dest)
             except OSError as exc:
                 failed.append(f"{dest}: {exc}")
@@ -385,11 +394,13 @@ class Apply:
             except (ApplyError, OSError) as exc:
                 moved = [dest for dest, _prev in self.moved]
                 failed = self.rollback()
+                self.changed_files = [p for p in self.changed_files if p not in moved]
+                self.diffs = []
                 note = ""
                 if moved:
-                    note = " Put back as they were: " + ", ".join(moved) + "."
+                    note = "\nPut back as they were: " + ", ".join(moved) + "."
                 if failed:
-                    note += " COULD NOT put back: " + "; ".join(failed) + "."
+                    note += "\nCOULD NOT put back: " + "; ".join(failed) + "."
                 message = str(exc)
                 if not message.startswith("files"):
                     message = f"files[{entry['dest']}]: {message}"

@@ -113,6 +113,7 @@ def test_a_file_failing_its_check_puts_back_the_ones_already_moved(env):
     etc.mkdir()
     (etc / "a.conf").write_text("a old\n")
     (etc / "a.conf").chmod(0o600)
+    os.utime(etc / "a.conf", ns=(1_000_000_000, 2_000_000_000))
     files = three_files(env)
     files.insert(1, {"dest": str(etc / "new.conf"), "content": "brand new\n"})
     services = [{"name": "rsyslog.service", "state": "started", "restart_on": [files[0]["dest"]]}]
@@ -127,6 +128,7 @@ def test_a_file_failing_its_check_puts_back_the_ones_already_moved(env):
     assert "Put back as they were" in result["msg"]
     assert (etc / "a.conf").read_text() == "a old\n"
     assert stat.S_IMODE((etc / "a.conf").stat().st_mode) == 0o600
+    assert (etc / "a.conf").stat().st_mtime_ns == 2_000_000_000  # systemd sees no change
     assert not (etc / "new.conf").exists()
     assert not (etc / "b.conf").exists()
     assert not (etc / "c.conf").exists()
