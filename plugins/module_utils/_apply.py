@@ -66,6 +66,19 @@ _SYSCTL_RE = re.compile(r"\A[a-z0-9_]+(\.[a-z0-9_-]+)+\Z")
 _SYSCTL_VALUE_RE = re.compile(r"\A[A-Za-z0-9_. :/-]{1,64}\Z")
 
 
+def _accounts_exist(entry):
+    """Whether the owner and group of an entry exist on this host."""
+    for key, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
+        name = entry.get(key)
+        if name is None or str(name).isdigit():
+            continue
+        try:
+            lookup(name)
+        except KeyError:
+            return False
+    return True
+
+
 class ApplyError(Exception):
     """A step failed; the message names the entry and says what was put back."""
 
@@ -166,7 +179,10 @@ class Apply:
         )
 
     def attributes(self, path, entry, changed):
-        """Owner, group and mode as asked (predicted in check mode)."""
+        """Owner, group and mode as asked (predicted in check mode, where an
+        owner or group that this call would create counts as a change)."""
+        if self.check and not _accounts_exist(entry):
+            return True
         return self.module.set_fs_attributes_if_different(self.file_args(path, entry), changed)
 
     # --- 1. packages ---------------------------------------------------------------------

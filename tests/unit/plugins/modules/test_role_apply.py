@@ -258,3 +258,19 @@ def test_generated_sysctl_entries_never_carry_a_line_break(key, value):
     errors = check_params(_params(sysctl={"file": "/etc/sysctl.d/x.conf", "values": {key: value}}))
     if "\n" in key or "\n" in value or "=" in key:
         assert errors
+
+
+def test_check_mode_with_an_owner_the_call_would_create(env):
+    env["etc"].mkdir()
+    (env["etc"] / "spool").mkdir()
+    result = apply(
+        env,
+        {
+            "users": [{"name": "halb-nobody-yet"}],
+            "directories": [{"path": str(env["etc"] / "spool"), "owner": "halb-nobody-yet"}],
+        },
+        check_mode=True,
+    )
+    assert result.get("failed") is not True, result
+    assert result["accounts"] == ["user halb-nobody-yet"]
+    assert result["changed_files"] == [str(env["etc"] / "spool")]
