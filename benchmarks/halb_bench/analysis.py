@@ -213,20 +213,27 @@ def summary(values):
 
 _RECAP = re.compile(
     r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)"
+    r"(\s+skipped=(?P<skipped>\d+))?"
 )
 
 
 def play_recap(output):
     """The PLAY RECAP of an ansible-playbook run: host -> {ok, changed,
-    unreachable, failed} (the last recap when there are several)."""
+    unreachable, failed, skipped} (the last recap when there are several)."""
     hosts = {}
     for line in output.splitlines():
         match = _RECAP.match(line.strip())
         if match:
             hosts[match["host"]] = {
-                k: int(match[k]) for k in ("ok", "changed", "unreachable", "failed")
+                k: int(match[k] or 0) for k in ("ok", "changed", "unreachable", "failed", "skipped")
             }
     return hosts
+
+
+def tasks_per_host(recap):
+    """The most tasks one host ran (ok, which counts the changed ones, plus
+    skipped and failed), from a play_recap."""
+    return max((h["ok"] + h["skipped"] + h["failed"] for h in recap.values()), default=0)
 
 
 _WRK_RATE = re.compile(r"^Requests/sec:\s+(?P<rps>[0-9.]+)", re.M)

@@ -647,6 +647,7 @@ def markdown(results, image_name):
                     "site.yml on the fresh lab",
                     _num(deploy["fresh"]["seconds"], 1),
                     deploy["fresh"]["changed"],
+                    deploy["fresh"].get("tasks_per_host", "-"),
                 )
             )
         idem = deploy["idempotent"]
@@ -655,11 +656,12 @@ def markdown(results, image_name):
                 f"site.yml again, nothing to change ({len(idem['runs'])} runs)",
                 spread(idem["seconds"], 1),
                 spread(idem["changed"], 0),
+                spread(idem["tasks_per_host"], 0) if "tasks_per_host" in idem else "-",
             )
         )
         parts += [
             f"## Deploy{_from(results, 'deploy')}\n",
-            _table(("Run", "Seconds", "Changed (both nodes)"), rows) + "\n",
+            _table(("Run", "Seconds", "Changed (both nodes)", "Tasks per host"), rows) + "\n",
         ]
     scale = results.get("scale")
     if scale:

@@ -412,6 +412,7 @@ def deploy(lab, fresh=False, repetitions=5):
         result["fresh"] = {
             "seconds": took,
             "changed": sum(h["changed"] for h in recap.values()),
+            "tasks_per_host": A.tasks_per_host(recap),
             "recap": recap,
         }
         lab.wait_settled(lab.lbs[0], stable_for=4.0)
@@ -419,12 +420,14 @@ def deploy(lab, fresh=False, repetitions=5):
     for rep in range(repetitions):
         took, recap, _output = playbook(lab, ROOT / "site.yml")
         changed = sum(h["changed"] for h in recap.values())
-        log(f"site.yml again #{rep + 1}: {took} s, changed={changed}")
-        runs.append({"seconds": took, "changed": changed})
+        tasks = A.tasks_per_host(recap)
+        log(f"site.yml again #{rep + 1}: {took} s, changed={changed}, {tasks} tasks per host")
+        runs.append({"seconds": took, "changed": changed, "tasks_per_host": tasks})
     result["idempotent"] = {
         "runs": runs,
         "seconds": A.summary([r["seconds"] for r in runs]),
         "changed": A.summary([r["changed"] for r in runs]),
+        "tasks_per_host": A.summary([r["tasks_per_host"] for r in runs]),
     }
     return result
 
