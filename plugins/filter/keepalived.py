@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 
 from ansible.errors import AnsibleFilterError
 
@@ -14,6 +15,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     normalize,
     render,
     script_file_errors,
+    script_paths,
     vrrp_firewall_rules,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
@@ -68,7 +70,26 @@ def keepalived_host_config(data, host, members, facts=None, **options):
         )
     except KeepalivedConfigError as exc:
         return {"config": None, "errors": [f"{host}: {e}" for e in exc.errors], "warnings": []}
-    return {"config": config, "errors": [], "warnings": [f"{host}: {w}" for w in warnings]}
+    return {
+        "config": config,
+        "errors": [],
+        "warnings": [f"{host}: {w}" for w in warnings],
+        # What must be on the host when keepalived.conf is written: every
+        # program it runs, and the directory of every track file.
+        "programs": [{"variable": where, "path": path} for where, path in script_paths(config)],
+        "track_dirs": [
+            {
+                "path": os.path.dirname(tf["file"]),
+                "message": (
+                    f"keepalived_track_files[{tf['name']}].file: the directory "
+                    f"{os.path.dirname(tf['file'])} does not exist on this host; keepalived "
+                    "ignores the track file until it exists when keepalived starts or reloads "
+                    "(the haproxy role creates the one of haproxy_down_file)"
+                ),
+            }
+            for tf in config.get("track_files", [])
+        ],
+    }
 
 
 def keepalived_cluster_errors(

@@ -352,6 +352,24 @@ class Apply:
         text = _hide(text, self.secrets)
         return text if name == "none" else self.redactors[name](text)
 
+    def requirements(self, entry):
+        """What must be on the host before the file is written: programs it
+        runs (an error, a warning in check mode, where an earlier entry may
+        only be predicted) and directories it needs (a warning)."""
+        missing = [
+            f"{p['variable']}: {p['path']} does not exist or is not executable on this host"
+            for p in entry.get("programs") or []
+            if not (os.path.isfile(p["path"]) and os.access(p["path"], os.X_OK))
+        ]
+        if missing and self.check:
+            for line in missing:
+                self.module.warn(line + " (ignored in check mode)")
+        elif missing:
+            raise ApplyError("\n".join(missing))
+        for needed in entry.get("warn_missing") or []:
+            if not os.path.isdir(needed["path"]):
+                self.module.warn(needed["message"])
+
     def one_file(self, entry):
         dest = entry["dest"]
         content = entry["content"]
@@ -365,6 +383,7 @@ class Apply:
                     before = handle.read()
             except (OSError, UnicodeDecodeError) as exc:
                 raise ApplyError(f"files: cannot read {dest}: {exc}") from exc
+        self.requirements(entry)
         write = not exists or (entry["force"] and before != content)
         if write and self.module._diff and entry["diff"]:
             self.diffs.append(

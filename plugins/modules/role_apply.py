@@ -177,6 +177,37 @@ options:
         type: str
         choices: [none, haproxy, keepalived, rsyslog]
         default: none
+      programs:
+        description:
+          - Programs the file makes its daemon run; each must exist and be executable when the file is
+            written (an earlier entry of O(files) may write it). A missing one fails the call naming
+            its O(files[].programs[].variable) (a warning in check mode).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          path:
+            description: The program.
+            type: path
+            required: true
+          variable:
+            description: The variable it comes from, for the message.
+            type: str
+            required: true
+      warn_missing:
+        description: Directories whose absence, when the file is written, is worth the given warning.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          path:
+            description: The directory.
+            type: path
+            required: true
+          message:
+            description: The warning.
+            type: str
+            required: true
   absent:
     description: Files removed when they exist.
     type: list
@@ -411,6 +442,24 @@ def _argument_spec():
                     "type": "str",
                     "choices": ["none", *sorted(VALIDATORS)],
                     "default": "none",
+                },
+                "programs": {
+                    "type": "list",
+                    "elements": "dict",
+                    "default": [],
+                    "options": {
+                        "path": {"type": "path", "required": True},
+                        "variable": {"type": "str", "required": True},
+                    },
+                },
+                "warn_missing": {
+                    "type": "list",
+                    "elements": "dict",
+                    "default": [],
+                    "options": {
+                        "path": {"type": "path", "required": True},
+                        "message": {"type": "str", "required": True},
+                    },
                 },
             },
         },

@@ -274,3 +274,24 @@ def test_check_mode_with_an_owner_the_call_would_create(env):
     assert result.get("failed") is not True, result
     assert result["accounts"] == ["user halb-nobody-yet"]
     assert result["changed_files"] == [str(env["etc"] / "spool")]
+
+
+def test_a_program_the_file_runs_must_exist_when_it_is_written(env):
+    program = env["dir"] / "check.sh"
+    entry = {
+        "dest": str(env["etc"] / "keepalived.conf"),
+        "content": f'vrrp_script chk {{\n    script "{program}"\n}}\n',
+        "programs": [{"path": str(program), "variable": "keepalived_scripts[chk].script"}],
+        "warn_missing": [{"path": str(env["dir"] / "nowhere"), "message": "no track dir"}],
+    }
+    checked = apply(env, {"files": [entry]}, check_mode=True)
+    assert "keepalived_scripts[chk].script" in str(checked["warnings"])
+    assert "no track dir" in str(checked["warnings"])
+    refused = apply(env, {"files": [entry]})
+    assert refused["failed"] is True
+    assert f"keepalived_scripts[chk].script: {program} does not exist" in refused["msg"]
+    assert not (env["etc"] / "keepalived.conf").exists()
+    # An earlier entry of the same call may write the program.
+    script = {"dest": str(program), "content": "#!/bin/sh\nexit 0\n", "mode": "0755"}
+    written = apply(env, {"files": [script, entry]})
+    assert written["changed"] is True, written
