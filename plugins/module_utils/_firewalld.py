@@ -569,15 +569,23 @@ def changes(listing, wanted, stale_entries):
 _OPTION = {"rich_rule": "rich-rule", "port": "port", "service": "service"}
 
 
-def zone_arguments(zone, todo):
-    """firewall-cmd's arguments for one zone's changes (several entries per
-    call: firewall-cmd applies every --remove-*/--add-* it is given)."""
-    args = [f"--zone={zone}"]
+def zone_arguments(zone, todo, offline=False):
+    """firewall-cmd's argument lists for one zone's changes: removals first,
+    then additions, one call per kind (firewall-cmd takes many
+    ``--add-rich-rule`` in one call, but refuses ``--add-port`` beside
+    ``--add-rich-rule``, and an add beside a remove). ``offline``:
+    firewall-offline-cmd's, where ``--remove-service`` is the lokkit option
+    (the default zone, alone) and a zone's is ``--remove-service-from-zone``."""
+    calls = []
     for action in ("remove", "add"):
-        for entry in todo[action]:
-            kind = entry_kind(entry)
-            args.append(f"--{action}-{_OPTION[kind]}={entry[kind]}")
-    return args
+        for kind in _ENTRY_KINDS:
+            values = [e[kind] for e in todo[action] if entry_kind(e) == kind]
+            option = f"{action}-{_OPTION[kind]}"
+            if offline and option == "remove-service":
+                option = "remove-service-from-zone"
+            if values:
+                calls.append([f"--zone={zone}", *(f"--{option}={v}" for v in values)])
+    return calls
 
 
 def zone_lines(listing, zone):

@@ -522,7 +522,8 @@ def main():
                 }
             )
             if not module.check_mode:
-                fw.run([*flags, *zone_arguments(zone, todo[zone])])
+                for args in zone_arguments(zone, todo[zone], offline=not online):
+                    fw.run([*flags, *args])
         result["changed"] = True
 
     # 6. The record: what the role added, so that pruning removes only that.

@@ -203,15 +203,24 @@ def test_changes_add_what_is_missing_and_remove_only_stale_entries_present():
         "trusted": {"remove": [], "add": [wanted[2]]},
     }
     assert _firewalld.zone_arguments("public", todo["public"]) == [
-        "--zone=public",
-        "--remove-port=443/tcp",
-        "--add-port=8404/tcp",
+        ["--zone=public", "--remove-port=443/tcp"],
+        ["--zone=public", "--add-port=8404/tcp"],
+    ]
+    gone = {"remove": [{"zone": "dmz", "service": "http"}], "add": []}
+    assert _firewalld.zone_arguments("dmz", gone) == [["--zone=dmz", "--remove-service=http"]]
+    assert _firewalld.zone_arguments("dmz", gone, offline=True) == [
+        ["--zone=dmz", "--remove-service-from-zone=http"]
+    ]
+    many = {"remove": [], "add": [*wanted[:2], {"zone": "public", "rich_rule": STATS}]}
+    # Rich rules together, ports apart: firewall-cmd refuses --add-port beside --add-rich-rule.
+    assert _firewalld.zone_arguments("public", many) == [
+        ["--zone=public", f"--add-rich-rule={VRRP4}", f"--add-rich-rule={STATS}"],
+        ["--zone=public", "--add-port=8404/tcp"],
     ]
     after = _firewalld.apply_changes(listing, todo)
     assert _firewalld.changes(after, wanted, stale) == {}
     assert _firewalld.zone_lines(after, "public") == (
-        "service dhcpv6-client\nservice ssh\nport 80/tcp\nport 8404/tcp\n"
-        f"{VRRP4}\n{STATS}\n"
+        f"service dhcpv6-client\nservice ssh\nport 80/tcp\nport 8404/tcp\n{VRRP4}\n{STATS}\n"
     )
     assert listing["zones"]["public"]["port"] == ["80/tcp", "443/tcp"]  # not changed in place
 

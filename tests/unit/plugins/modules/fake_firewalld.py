@@ -92,6 +92,13 @@ def main():
             print(f"Error: INVALID_ZONE: {zone}", file=sys.stderr)
             sys.exit(112)
         actions = [a for a in args if a not in ("--permanent",) and not a.startswith("--zone=")]
+        kinds = {a.split("=", 1)[0] for a in actions}
+        if len(kinds) > 1:  # as firewall-cmd 1.3 and 2.3 do
+            print(
+                f"firewall-cmd: error: argument {sorted(kinds)[0]}: not allowed with",
+                file=sys.stderr,
+            )
+            sys.exit(2)
         for action in actions:
             if action == "--list-all":
                 print(_zone_text(state, zone, config), end="")
@@ -111,6 +118,10 @@ def main():
                 changed = True
                 verb, _, rest = action[2:].partition("-")
                 kind, _, value = rest.partition("=")
+                if name == "firewall-offline-cmd" and kind == "service" and verb == "remove":
+                    print("Can't use lokkit options with other options.", file=sys.stderr)
+                    sys.exit(2)
+                kind = kind.removesuffix("-from-zone")
                 entries = state["zones"][zone][config][ZONE_KEYS[kind]]
                 if verb == "add" and value not in entries:
                     entries.append(value)

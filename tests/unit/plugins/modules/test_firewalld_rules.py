@@ -106,8 +106,10 @@ def test_fresh_host_rules_written_offline_then_firewalld_started(fresh):
     tools = [c[0] for c in calls]
     assert "firewall-cmd" not in tools  # the daemon is down: offline only
     adds = [c for c in calls if any(a.startswith("--add-") for a in c)]
-    # One call for the zone's every entry, before firewalld is unmasked and started.
-    assert len(adds) == 1 and adds[0][0] == "firewall-offline-cmd"
+    # One call per kind (the rich rules together, the port), before firewalld
+    # is unmasked and started.
+    assert [c[:2] for c in adds] == [["firewall-offline-cmd", "--zone=public"]] * 2
+    assert [len(c) for c in adds] == [2 + 3, 2 + 1]
     assert calls[-3:] == [
         ["systemctl", "unmask", "--", "firewalld.service"],
         ["systemctl", "enable", "--", "firewalld.service"],
@@ -163,10 +165,9 @@ def test_online_rules_are_permanent_and_immediate_in_one_call_each(running):
         "runtime"
     )
     adds = [c for c in running.calls() if any(a.startswith("--add-") for a in c)]
-    assert [c[:2] for c in adds] == [
-        ["firewall-cmd", "--permanent"],
-        ["firewall-cmd", "--zone=public"],
-    ]
+    assert [c[:2] for c in adds] == [["firewall-cmd", "--permanent"]] * 2 + [
+        ["firewall-cmd", "--zone=public"]
+    ] * 2
     assert result["service"] == []
 
 
@@ -318,6 +319,20 @@ def test_stopped_keeps_the_rules_and_stops_firewalld(running):
     result = running.run(state="stopped", enabled=False, services=["http"])
     assert result["offline"] and result["added"] == [{"zone": "public", "service": "http"}]
     assert {c[0] for c in running.calls()} == {"systemctl", "firewall-offline-cmd"}
+    # Offline, a service goes with firewall-offline-cmd's zone option (its
+    # --remove-service is lokkit's), every other entry as online.
+    result = running.run(state="stopped", enabled=False, services=[], ports=[])
+    assert as_set(result["removed"]) == {
+        ("service", "http"),
+        ("port", "80/tcp"),
+        ("rich_rule", STATS),
+    }
+    assert ("service", "http") not in running.rules() and ("port", "80/tcp") not in running.rules()
+    assert [
+        "firewall-offline-cmd",
+        "--zone=public",
+        "--remove-service-from-zone=http",
+    ] in running.calls()
 
 
 def test_not_installed_yet(tmp_path):
