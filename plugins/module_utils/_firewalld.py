@@ -494,7 +494,7 @@ def parse_zone_listing(text):
             in_rich = False
             continue
         if not line[:1].isspace():
-            name, _, marks = line.strip().partition(" ")
+            name, _sep, marks = line.strip().partition(" ")
             zone = {"interfaces": [], "rich_rule": [], "port": [], "service": []}
             listing["zones"][name] = zone
             in_rich = False

@@ -116,8 +116,8 @@ def main():
                     )
             elif action.startswith(("--add-", "--remove-")):
                 changed = True
-                verb, _, rest = action[2:].partition("-")
-                kind, _, value = rest.partition("=")
+                verb, _dash, rest = action[2:].partition("-")
+                kind, _eq, value = rest.partition("=")
                 if name == "firewall-offline-cmd" and kind == "service" and verb == "remove":
                     print("Can't use lokkit options with other options.", file=sys.stderr)
                     sys.exit(2)
