@@ -50,6 +50,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_list as _as_list,
     as_number as _typed_number,
     as_str as _as_str,
+    as_unquoted,
     entry as _named_entry,
     label as _label,
     only_config_errors,
@@ -144,19 +145,17 @@ _as_number = _typed_number
 
 def _as_token(errs, where, value, pattern=None, what="name"):
     """A word written unquoted into keepalived.conf."""
-    value = _as_str(errs, where, value, what, _MAX_TOKEN)
-    if value is None:
-        return None
-    if _UNSAFE_TOKEN.search(value):
-        errs.append(
-            f'{where}: {show(value)} contains white space or one of " # ! {{ }}, '
-            f"which keepalived.conf cannot hold in a {what}"
-        )
-        return None
-    if pattern is not None and not pattern.fullmatch(value):
-        errs.append(f"{where}: {show(value)} is not a valid {what}")
-        return None
-    return value
+    return as_unquoted(
+        errs,
+        where,
+        value,
+        _UNSAFE_TOKEN,
+        'white space or one of " # ! { }',
+        "keepalived.conf",
+        pattern,
+        what,
+        _MAX_TOKEN,
+    )
 
 
 def _fits_line(errs, where, text, what):

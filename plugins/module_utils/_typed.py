@@ -141,9 +141,10 @@ def unknown_keys(errs, where, item, allowed, removed=None):
         if removed and key in removed:
             errs.append(f"{where}.{key}: {key} {removed[key]}")
             continue
+        # Only a string can be a misspelt key (YAML reads `no:` as the key False).
+        hint = did_you_mean(key, allowed) if isinstance(key, str) else ""
         errs.append(
-            f"{where}: unknown key {show(key)}{did_you_mean(key, allowed)} "
-            f"(allowed: {', '.join(sorted(allowed))})"
+            f"{where}: unknown key {show(key)}{hint} (allowed: {', '.join(sorted(allowed))})"
         )
 
 
@@ -169,7 +170,7 @@ def entry(errs, where, item, allowed, seen, read_name, removed=None):
         errs.append(f"{where}.name: required")
     name = read_name(errs, f"{where}.name", item.get("name"))
     if name is not None and name in seen:
-        errs.append(f"{where}.name: {show(name)} is defined twice")
+        errs.append(f"{where}.name: {show(name, _NAME_SHOW)} is defined twice")
     seen.add(name)
     return name, True
 
@@ -191,6 +192,8 @@ CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # configuration lines at 1,023 bytes; HAProxy at 2,047 (MAX_LINE_LEN 2048).
 MAX_TEXT = 1000
 SHOW_LIMIT = 60
+# A name a reader accepted (at most 64 characters) is shown whole, with its quotes.
+_NAME_SHOW = 70
 
 WORD_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
@@ -278,6 +281,24 @@ def as_word(errs, where, value, what="name", max_len=255):
         max_len,
         numbers=True,
     )
+
+
+def as_unquoted(
+    errs, where, value, unsafe, chars, file, pattern=None, what="name", max_len=255, numbers=False
+):
+    """A word a daemon's file holds unquoted: ``unsafe`` finds what the file
+    cannot hold there (``chars`` says it in words, ``file`` names the file);
+    ``pattern``, if given, must match the whole word."""
+    text = as_str(errs, where, value, what, max_len, numbers)
+    if text is None:
+        return None
+    if unsafe.search(text):
+        errs.append(f"{where}: {show(text)} contains {chars}, which {file} cannot hold in a {what}")
+        return None
+    if pattern is not None and not pattern.fullmatch(text):
+        errs.append(f"{where}: {show(text)} is not a valid {what}")
+        return None
+    return text
 
 
 def as_name(errs, where, value, what="name"):

@@ -3,6 +3,8 @@ names the variable and what it allows, and never repeats a long value."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.halb.cluster.plugins.module_utils import _typed as t
@@ -161,6 +163,47 @@ def test_label_uses_a_name_only_when_it_could_be_valid():
     assert t.label("v", 0, {"name": "VI_1"}) == "v[VI_1]"
     assert t.label("v", 3, {"name": "VI\n1"}) == "v[3]"
     assert t.label("v", 4, {"name": "x" * 1000}) == "v[4]"
+
+
+UNSAFE = re.compile(r"[\s#]")
+
+
+def test_as_unquoted_names_what_the_file_cannot_hold_and_checks_the_pattern():
+    def read(value, **kwargs):
+        errs = []
+        args = ("v", value, UNSAFE, "white space or #", "a.cfg")
+        return t.as_unquoted(errs, *args, **kwargs), errs
+
+    assert read("web-1") == ("web-1", [])
+    assert read("a b", what="server name") == (
+        None,
+        ["v: 'a b' contains white space or #, which a.cfg cannot hold in a server name"],
+    )
+    pattern = re.compile(r"[a-z]+")
+    assert read("web-1", pattern=pattern) == (None, ["v: 'web-1' is not a valid name"])
+    assert read(8404) == (None, ["v: 8404 is not a non-empty string (name)"])
+    assert read(8404, numbers=True) == ("8404", [])
+    assert read("x" * 11, max_len=10)[1] == ["v: 11 characters is too long for a name (at most 10)"]
+
+
+def test_unknown_keys_hints_only_for_strings_and_names_removed_keys():
+    errs = []
+    allowed = ("value", "overwrite")
+    t.unknown_keys(errs, "v", {False: 1, "valu": 2, "old": 3}, allowed, {"old": "is gone"})
+    assert errs == [
+        "v: unknown key False (allowed: overwrite, value)",
+        "v: unknown key 'valu'; did you mean 'value'? (allowed: overwrite, value)",
+        "v.old: old is gone",
+    ]
+
+
+def test_entry_shows_a_duplicate_name_whole():
+    errs = []
+    seen = set()
+    name = "n" * 64
+    for _attempt in range(2):
+        t.entry(errs, "v[x]", {"name": name}, ("name",), seen, t.as_name)
+    assert errs == [f"v[x].name: {name!r} is defined twice"]
 
 
 def test_backstop_turns_a_crash_into_our_error_naming_the_variable():
