@@ -29,7 +29,7 @@ options:
     description:
       - The configuration, with the sections C(global), C(defaults),
         C(frontends), C(backends), C(listens) and C(userlists). See
-        C(plugins/module_utils/_haproxy.py) for every key.
+        C(plugins/module_utils/_haproxy/__init__.py) for every key.
     type: dict
     required: true
     suboptions:
