@@ -53,6 +53,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_unquoted,
     entry as _named_entry,
     label as _label,
+    mappings,
     only_config_errors,
     show,
     unknown_keys as _unknown_keys,
@@ -1514,12 +1515,14 @@ def script_file_errors(entries, var="keepalived_script_files"):
     errs = []
     seen = set()
     try:
-        for i, item in enumerate(_as_list(errs, var, entries)):
-            where = _label(var, i, item)
-            if not isinstance(item, dict):
-                errs.append(f"{where}: expected a mapping with name and content or src")
-                continue
-            _unknown_keys(errs, where, item, ("name", "content", "src"))
+        for where, item in mappings(
+            errs,
+            var,
+            entries,
+            "name and content or src",
+            ("name", "content", "src"),
+            lambda i, item: _label(var, i, item),
+        ):
             if item.get("name") is None:
                 errs.append(f"{where}.name: required (the file name in keepalived_scripts_dir)")
             name = as_file_name(errs, f"{where}.name", item.get("name"), "script file name")

@@ -175,6 +175,20 @@ def entry(errs, where, item, allowed, seen, read_name, removed=None):
     return name, True
 
 
+def mappings(errs, where, value, expected, allowed, label=None, removed=None):
+    """The entries of the list ``value`` that are mappings, as ``(at, entry)``,
+    each with its unknown keys reported (unknown_keys, ``removed`` as there);
+    any other entry is reported as ``at: expected a mapping with <expected>``.
+    ``at`` is ``where[index]``, or ``label(index, entry)``."""
+    for index, item in enumerate(as_list(errs, where, value)):
+        at = label(index, item) if label else f"{where}[{index}]"
+        if not isinstance(item, dict):
+            errs.append(f"{at}: expected a mapping with {expected}")
+            continue
+        unknown_keys(errs, at, item, allowed, removed)
+        yield at, item
+
+
 # --------------------------------------------------------------------------
 # One grammar per kind of value. Every string that reaches a generated file
 # (config, unit, script, rule) goes through one of these readers first: each

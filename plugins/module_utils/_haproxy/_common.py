@@ -24,6 +24,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_unquoted,
     entry,
     is_int,
+    mappings,
     show,
     unknown_keys,
 )
@@ -114,6 +115,12 @@ def _unknown_keys(errs, where, item, allowed):
     """Keys outside ``allowed`` (with a did-you-mean); removed directives name
     their successor. A hostile key is shown cut (show())."""
     unknown_keys(errs, where, item, allowed, _REMOVED)
+
+
+def _mappings(errs, where, value, expected, allowed, label=None):
+    """The mappings of a list, as ``(at, entry)`` (_typed.mappings), with the
+    directives HAProxy removed named as such."""
+    return mappings(errs, where, value, expected, allowed, label, _REMOVED)
 
 
 def _label(var, index, item, key="name"):

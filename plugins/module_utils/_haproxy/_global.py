@@ -19,6 +19,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common impo
     _as_path,
     _as_word,
     _clean,
+    _mappings,
     _unknown_keys,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
@@ -26,7 +27,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives 
 )
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
     as_dict as _as_dict,
-    as_list as _as_list,
     as_str,
     show,
 )
@@ -104,12 +104,9 @@ def _log_target(errs, at, value):
 
 def _log_targets(errs, where, value):
     out = []
-    for j, item in enumerate(_as_list(errs, where, value)):
-        at = f"{where}[{j}]"
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with address and facility")
-            continue
-        _unknown_keys(errs, at, item, ("address", "facility", "level"))
+    for at, item in _mappings(
+        errs, where, value, "address and facility", ("address", "facility", "level")
+    ):
         for key in ("address", "facility"):
             if item.get(key) is None:
                 errs.append(f"{at}.{key}: required")

@@ -28,6 +28,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common impo
     _clean,
     _entry,
     _label,
+    _mappings,
     _unknown_keys,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
@@ -91,12 +92,9 @@ def _binds(errs, where, value, ports_seen):
     items = _as_list(errs, where, value)
     if value is not None and not items:
         errs.append(f"{where}: is empty; define at least one bind (address and port)")
-    for j, item in enumerate(items):
-        at = f"{where}[{j}]"
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with at least port")
-            continue
-        _unknown_keys(errs, at, item, ("address", "port", "ssl", "crt", "alpn"))
+    for at, item in _mappings(
+        errs, where, items, "at least port", ("address", "port", "ssl", "crt", "alpn")
+    ):
         if item.get("port") is None:
             errs.append(f"{at}.port: required")
         port = _as_int(errs, f"{at}.port", item.get("port"), 1, 65535)
@@ -136,12 +134,14 @@ def _acls(errs, warns, where, value, names):
     """ACL lines; ``names`` collects every readable name (also of a line with a
     bad criterion, so that conditions using it are not reported twice)."""
     out = []
-    for j, item in enumerate(_as_list(errs, where, value)):
-        at = _label(where, j, item)
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with name and criterion")
-            continue
-        _unknown_keys(errs, at, item, ("name", "criterion"))
+    for at, item in _mappings(
+        errs,
+        where,
+        value,
+        "name and criterion",
+        ("name", "criterion"),
+        lambda j, item: _label(where, j, item),
+    ):
         for key in ("name", "criterion"):
             if item.get(key) is None:
                 errs.append(f"{at}.{key}: required")
@@ -162,12 +162,9 @@ def _acls(errs, warns, where, value, names):
 
 def _http_request(errs, warns, where, value, acls):
     out = []
-    for j, item in enumerate(_as_list(errs, where, value)):
-        at = f"{where}[{j}]"
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with action, args and cond")
-            continue
-        _unknown_keys(errs, at, item, ("action", "args", "cond"))
+    for at, item in _mappings(
+        errs, where, value, "action, args and cond", ("action", "args", "cond")
+    ):
         if item.get("action") is None:
             errs.append(f"{at}.action: required (for example set-header, deny, redirect)")
         action = _as_word(errs, f"{at}.action", item.get("action"), _ACTION_RE, "action")
@@ -180,12 +177,9 @@ def _http_request(errs, warns, where, value, acls):
 
 def _redirects(errs, warns, where, value, acls, has_ssl):
     out = []
-    for j, item in enumerate(_as_list(errs, where, value)):
-        at = f"{where}[{j}]"
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with scheme, code and cond")
-            continue
-        _unknown_keys(errs, at, item, ("scheme", "code", "cond"))
+    for at, item in _mappings(
+        errs, where, value, "scheme, code and cond", ("scheme", "code", "cond")
+    ):
         scheme = _as_choice(errs, f"{at}.scheme", item.get("scheme", "https"), ("https", "http"))
         code = _as_choice(errs, f"{at}.code", item.get("code", 301), _REDIRECT_CODES)
         cond = _condition(errs, warns, f"{at}.cond", item.get("cond"), acls)
@@ -201,12 +195,7 @@ def _redirects(errs, warns, where, value, acls, has_ssl):
 
 def _use_backends(errs, warns, where, value, acls):
     out = []
-    for j, item in enumerate(_as_list(errs, where, value)):
-        at = f"{where}[{j}]"
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with backend and cond")
-            continue
-        _unknown_keys(errs, at, item, ("backend", "cond"))
+    for at, item in _mappings(errs, where, value, "backend and cond", ("backend", "cond")):
         for key in ("backend", "cond"):
             if item.get(key) is None:
                 errs.append(
@@ -389,12 +378,14 @@ def _stats(errs, warns, where, value, acls, allow_weak=False):
         realm = None
     auth = []
     users = set()
-    for j, item in enumerate(_as_list(errs, f"{where}.auth", data.get("auth"))):
-        at = _label(f"{where}.auth", j, item, "user")
-        if not isinstance(item, dict):
-            errs.append(f"{at}: expected a mapping with user and password")
-            continue
-        _unknown_keys(errs, at, item, ("user", "password"))
+    for at, item in _mappings(
+        errs,
+        f"{where}.auth",
+        data.get("auth"),
+        "user and password",
+        ("user", "password"),
+        lambda j, item: _label(f"{where}.auth", j, item, "user"),
+    ):
         if item.get("user") is None:
             errs.append(f"{at}.user: required")
         user = _as_word(errs, f"{at}.user", item.get("user"), re.compile(r"^[^:]+$"), "user name")

@@ -206,6 +206,20 @@ def test_entry_shows_a_duplicate_name_whole():
     assert errs == [f"v[x].name: {name!r} is defined twice"]
 
 
+def test_mappings_yields_the_mappings_and_reports_the_rest():
+    errs = []
+    value = [{"name": "a", "colour": 1}, "b", {"name": "c"}]
+    found = list(t.mappings(errs, "v", value, "a name", ("name",), removed={"colour": "is gone"}))
+    assert found == [("v[0]", value[0]), ("v[2]", value[2])]
+    assert errs == ["v[0].colour: colour is gone", "v[1]: expected a mapping with a name"]
+    errs = []
+    labelled = t.mappings(errs, "v", value, "a name", ("name", "colour"), lambda i, e: f"v<{i}>")
+    assert [at for at, _entry in labelled] == ["v<0>", "v<2>"]
+    assert errs == ["v<1>: expected a mapping with a name"]
+    assert list(t.mappings(errs, "w", "text", "a name", ("name",))) == []
+    assert errs[-1] == "w: expected a list, got str"
+
+
 def test_backstop_turns_a_crash_into_our_error_naming_the_variable():
     class MyError(t.ConfigError):
         pass
