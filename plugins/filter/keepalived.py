@@ -80,7 +80,7 @@ def keepalived_host_config(data, host, members, facts=None, **options):
         "track_dirs": [
             {
                 "path": os.path.dirname(tf["file"]),
-                "message": (
+                "warning": (
                     f"keepalived_track_files[{tf['name']}].file: the directory "
                     f"{os.path.dirname(tf['file'])} does not exist on this host; keepalived "
                     "ignores the track file until it exists when keepalived starts or reloads "

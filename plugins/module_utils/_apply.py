@@ -368,7 +368,7 @@ class Apply:
             raise ApplyError("\n".join(missing))
         for needed in entry.get("warn_missing") or []:
             if not os.path.isdir(needed["path"]):
-                self.module.warn(needed["message"])
+                self.module.warn(needed["warning"])
 
     def one_file(self, entry):
         dest = entry["dest"]
@@ -630,9 +630,7 @@ class Apply:
             pass
         if known and spec["needed"] > min(known):
             nofile = min(known)
-            raise ApplyError(
-                spec["message"].format(nofile=nofile, most=max(0, (nofile - 100) // 2))
-            )
+            raise ApplyError(spec["error"].format(nofile=nofile, most=max(0, (nofile - 100) // 2)))
 
     def hostname(self):
         name = self.params.get("hostname")

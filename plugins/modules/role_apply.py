@@ -204,7 +204,7 @@ options:
             description: The directory.
             type: path
             required: true
-          message:
+          warning:
             description: The warning.
             type: str
             required: true
@@ -303,7 +303,7 @@ options:
         description: The file descriptors needed.
         type: int
         required: true
-      message:
+      error:
         description: The error; C({nofile}) is replaced by the limit found, C({most}) by (limit - 100) // 2.
         type: str
         required: true
@@ -458,7 +458,7 @@ def _argument_spec():
                     "default": [],
                     "options": {
                         "path": {"type": "path", "required": True},
-                        "message": {"type": "str", "required": True},
+                        "warning": {"type": "str", "required": True},
                     },
                 },
             },
@@ -492,7 +492,7 @@ def _argument_spec():
             "options": {
                 "unit": {"type": "str", "required": True},
                 "needed": {"type": "int", "required": True},
-                "message": {"type": "str", "required": True},
+                "error": {"type": "str", "required": True},
             },
         },
     }

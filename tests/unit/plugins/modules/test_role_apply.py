@@ -282,7 +282,7 @@ def test_a_program_the_file_runs_must_exist_when_it_is_written(env):
         "dest": str(env["etc"] / "keepalived.conf"),
         "content": f'vrrp_script chk {{\n    script "{program}"\n}}\n',
         "programs": [{"path": str(program), "variable": "keepalived_scripts[chk].script"}],
-        "warn_missing": [{"path": str(env["dir"] / "nowhere"), "message": "no track dir"}],
+        "warn_missing": [{"path": str(env["dir"] / "nowhere"), "warning": "no track dir"}],
     }
     checked = apply(env, {"files": [entry]}, check_mode=True)
     assert "keepalived_scripts[chk].script" in str(checked["warnings"])
