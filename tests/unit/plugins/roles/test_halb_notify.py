@@ -578,3 +578,94 @@ def test_every_hook_argument_is_bounded_printable_ascii(box, priority, expected)
     assert len(alert["type"]) == 64 and len(alert["name"]) == 128 and len(alert["state"]) == 64
     for key in ("type", "name", "state", "priority", "host"):
         assert all(0x21 <= ord(c) <= 0x7E for c in alert[key]), key
+
+
+# --- the front: roles/mailx_notify/files/halb-notify (sh) -------------------
+
+FRONT = ROOT / "roles" / "mailx_notify" / "files" / "halb-notify"
+
+# Stands in for halb-notify.py beside the front: says it runs and how it found
+# the stop signals, then takes its time, as Python's start-up does on a busy host.
+FAKE_PROGRAM = """\
+import json, signal, sys, time
+here = {here!r}
+seen = {{s.name: signal.getsignal(s) == signal.SIG_IGN
+         for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}}
+with open(here + "/started", "w") as out:
+    json.dump({{"argv": sys.argv[1:], "ignored": seen}}, out)
+time.sleep(0.5)
+open(here + "/done", "w").close()
+"""
+
+
+def _front(tmp_path):
+    front = tmp_path / "halb-notify"
+    front.write_text(FRONT.read_text())
+    front.chmod(0o755)
+    (tmp_path / "halb-notify.py").write_text(FAKE_PROGRAM.format(here=str(tmp_path)))
+    return front
+
+
+def _started(tmp_path, proc):
+    for _attempt in range(1000):
+        if (tmp_path / "started").exists():
+            try:
+                return json.loads((tmp_path / "started").read_text())
+            except ValueError:
+                pass  # being written
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.01)
+    raise AssertionError("the program behind the front never started")
+
+
+needs_sh_and_python3 = pytest.mark.skipif(
+    not (os.path.exists("/bin/sh") and os.path.exists("/usr/bin/python3")),
+    reason="the front is /bin/sh and runs /usr/bin/python3",
+)
+
+
+@needs_sh_and_python3
+def test_the_front_ignores_the_stop_signals_before_python_has_started(tmp_path):
+    """keepalived sends SIGTERM to its hook when its VRRP process exits, about a
+    second after the STOP hook started: on a busy host before Python could set
+    anything up (a CI run lost its STOP alert so). The front ignores the
+    signals in its first command, and the program inherits that."""
+    front = _front(tmp_path)
+    proc = subprocess.Popen(
+        [str(front), "INSTANCE", "VI_1", "STOP", "150"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    started = _started(tmp_path, proc)
+    assert started == {
+        "argv": ["INSTANCE", "VI_1", "STOP", "150"],
+        "ignored": {"SIGTERM": True, "SIGHUP": True, "SIGINT": True},
+    }
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        proc.send_signal(signum)
+    out, _err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert (tmp_path / "done").exists()
+
+
+@needs_sh_and_python3
+@pytest.mark.parametrize("mode", ["--flush", "--test", "--status"])
+def test_the_front_leaves_flush_test_and_status_stoppable(tmp_path, mode):
+    front = _front(tmp_path)
+    proc = subprocess.Popen([str(front), mode], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    started = _started(tmp_path, proc)
+    assert started["argv"] == [mode]
+    assert started["ignored"] == {"SIGTERM": False, "SIGHUP": False, "SIGINT": False}
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGTERM
+    assert not (tmp_path / "done").exists()
+
+
+def test_the_front_is_posix_sh_that_runs_the_program_beside_it():
+    lines = FRONT.read_text().splitlines()
+    assert lines[0] == "#!/bin/sh"
+    code = [line for line in lines if line.strip() and not line.startswith("#")]
+    # Nothing runs before the signals are ignored, and the program replaces the shell.
+    assert code[0].startswith("case ") and "trap '' TERM HUP INT" in "\n".join(code[:4])
+    assert code[-1] == 'exec /usr/bin/python3 "$0.py" "$@"'
