@@ -17,7 +17,9 @@ It never sends from there. It writes the alert into an on-disk spool (under
 a lock, named by a sequence number, so the order of events is kept), touches
 the spool's ``trigger`` file and returns at once: keepalived is never held
 up by a slow or dead relay. It ignores SIGTERM, so that the STOP alert is
-queued even when keepalived.service has stopped meanwhile.
+queued even when keepalived has exited meanwhile; keepalived runs it through
+the small shell front ``halb-notify`` beside this file, which ignores those
+signals before Python starts.
 systemd's halb-notify-flush.path sees the trigger and starts
 halb-notify-flush.service, which runs ``halb-notify --flush`` as the script
 user: the queued alerts go out oldest first, each through s-nail
@@ -645,13 +647,16 @@ def dead_letter_status(spool):
 
 # --- main ----------------------------------------------------------------
 
-# keepalived runs the hook with STOP as it shuts down and exits about a second
-# later; systemd then sends SIGTERM to every process left in keepalived.service
-# (KillMode=control-group). Queueing takes milliseconds, but on a busy host a
-# hook that waits for the spool's lock or for fsync can still be running then,
-# and it would die with its alert never queued. So the hook ignores these
+# keepalived runs the hook with STOP as it shuts down, and the hook gets
+# SIGTERM when keepalived's VRRP process exits about a second later (measured
+# with keepalived 2.2.7, also under KillMode=process; with the default
+# KillMode=control-group systemd sends SIGTERM to what is left of
+# keepalived.service as well). Queueing takes milliseconds, but on a busy host
+# a hook that waits for the spool's lock or for fsync can still be running
+# then, and it would die with its alert never queued. So the hook ignores these
 # signals (systemd waits for it, up to TimeoutStopSec); --flush, --test and
-# --status do not.
+# --status do not. Python itself may need that second to start: the shell
+# front (files/halb-notify) ignores them first, and this is the second line.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
