@@ -119,6 +119,9 @@ def check_params(params):
     for i, argv in enumerate(params.get("commands") or []):
         if not argv or not os.path.isabs(str(argv[0])) or any("\n" in str(a) for a in argv):
             errors.append(f"commands[{i}]: the first word must be an absolute path, no line breaks")
+    for i, entry in enumerate(params.get("require_files") or []):
+        if not os.path.isabs(entry["path"]) or "\n" in entry["path"]:
+            errors.append(f"require_files[{i}].path: {entry['path']!r} is not an absolute path")
     for i, svc in enumerate(params.get("services") or []):
         path = svc.get("state_file")
         if path and (not os.path.isabs(path) or "\n" in path or "/../" in path + "/"):
@@ -568,6 +571,10 @@ class Apply:
             if entry["state"] == "started" and not active:
                 self.systemctl("start", unit, entry["no_block"])
                 continue
+            if changed.intersection(entry.get("start_on") or []):
+                # A unit that runs and ends (a oneshot): started again.
+                self.systemctl("start", unit, entry["no_block"])
+                continue
             if not active:
                 continue
             if entry["restart"] or changed.intersection(entry.get("restart_on") or []):
@@ -610,6 +617,17 @@ class Apply:
         os.rename(tmp, path)
 
     # --- all -----------------------------------------------------------------------------
+
+    def required_files(self):
+        """Refuse, before anything changes, when a file the configuration
+        names is not a regular file on the host (``require_files``)."""
+        errors = [
+            entry["error"]
+            for entry in self.params.get("require_files") or []
+            if not os.path.isfile(entry["path"])
+        ]
+        if errors:
+            raise ApplyError("\n".join(errors))
 
     def nofile(self):
         """Refuse, before anything changes, a connection limit the service
@@ -665,6 +683,7 @@ class Apply:
         """Every step; returns the module's result (raises ApplyError)."""
         for line in self.params.get("warnings") or []:
             self.module.warn(line)
+        self.required_files()
         self.nofile()
         self.packages()
         self.hostname()

@@ -265,6 +265,14 @@ options:
         description: Reload the running unit in any case (something outside this call changed), unless it is restarted.
         type: bool
         default: false
+      start_on:
+        description:
+          - Files whose change in this call starts the unit even when it is not running (a oneshot
+            that does its work and ends, such as a flush of queued alerts), when it is not already
+            started or restarted.
+        type: list
+        elements: path
+        default: []
       state_file:
         description:
           - A file that says whether the unit runs (V(0)) or not (V(1)), which the unit itself keeps up
@@ -289,6 +297,22 @@ options:
     type: list
     elements: list
     default: []
+  require_files:
+    description:
+      - Files that must be regular files on the host, checked before anything changes (a CA file the
+        configuration names, for example). A missing one fails the call with its O(require_files[].error).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: The file.
+        type: path
+        required: true
+      error:
+        description: The error when it is missing.
+        type: str
+        required: true
   require_nofile:
     description:
       - Refuse, before anything changes, when the unit may open fewer file descriptors than O(require_nofile.needed)
@@ -481,12 +505,22 @@ def _argument_spec():
                 "restart": {"type": "bool", "default": False},
                 "reload": {"type": "bool", "default": False},
                 "state_file": {"type": "path"},
+                "start_on": {"type": "list", "elements": "path", "default": []},
             },
         },
         "secrets": {"type": "list", "elements": "str", "default": [], "no_log": True},
         "warnings": {"type": "list", "elements": "str", "default": []},
         "hostname": {"type": "str"},
         "commands": {"type": "list", "elements": "list", "default": []},
+        "require_files": {
+            "type": "list",
+            "elements": "dict",
+            "default": [],
+            "options": {
+                "path": {"type": "path", "required": True},
+                "error": {"type": "str", "required": True},
+            },
+        },
         "require_nofile": {
             "type": "dict",
             "options": {

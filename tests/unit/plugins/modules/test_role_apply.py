@@ -295,3 +295,31 @@ def test_a_program_the_file_runs_must_exist_when_it_is_written(env):
     script = {"dest": str(program), "content": "#!/bin/sh\nexit 0\n", "mode": "0755"}
     written = apply(env, {"files": [script, entry]})
     assert written["changed"] is True, written
+
+
+def test_a_required_file_missing_stops_the_call_before_anything_changes(env):
+    dest = env["etc"] / "a.conf"
+    args = {
+        "require_files": [
+            {"path": str(env["dir"] / "ca.pem"), "error": "ca_file: not on the host"}
+        ],
+        "files": [{"dest": str(dest), "content": "x\n"}],
+    }
+    for check_mode in (True, False):
+        result = apply(env, args, check_mode=check_mode)
+        assert result["failed"] is True
+        assert result["msg"] == "test: ca_file: not on the host"
+    assert not dest.exists()
+    (env["dir"] / "ca.pem").write_text("pem\n")
+    assert apply(env, args)["changed"] is True
+
+
+def test_start_on_starts_a_stopped_oneshot_when_its_settings_changed(env):
+    fake_systemctl(env["dir"], unit_block("flush.service", active="inactive", unit_file="static"))
+    files = three_files(env, middle_validate="none")
+    services = [{"name": "flush.service", "start_on": [files[1]["dest"]], "no_block": True}]
+    result = apply(env, {"files": files, "services": services})
+    assert result["services"] == {"flush.service": ["start"]}
+    assert systemctl_calls(env)[-1] == "start --no-block flush.service"
+    again = apply(env, {"files": files, "services": services})
+    assert again["services"] == {}
