@@ -642,10 +642,15 @@ def markdown(results, image_name):
     if deploy:
         rows = []
         if "fresh" in deploy:
+            fresh = deploy["fresh"]
             rows.append(
                 (
-                    "site.yml on the fresh lab",
-                    _num(deploy["fresh"]["seconds"], 1),
+                    f"site.yml on the fresh lab ({len(fresh['runs'])} fresh labs)"
+                    if "runs" in fresh
+                    else "site.yml on the fresh lab",
+                    spread(fresh["seconds_summary"], 1)
+                    if "seconds_summary" in fresh
+                    else _num(fresh["seconds"], 1),
                     deploy["fresh"]["changed"],
                     deploy["fresh"].get("tasks_per_host", "-"),
                 )
