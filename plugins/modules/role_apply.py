@@ -412,6 +412,19 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
 REDACTORS = {"haproxy": haproxy_redact, "keepalived": keepalived_redact}
 
 
+def _paths_with(text):
+    """A list of {path, <text>} entries, both required."""
+    return {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "path": {"type": "path", "required": True},
+            text: {"type": "str", "required": True},
+        },
+    }
+
+
 def _argument_spec():
     entries = {"type": "list", "elements": "dict", "default": []}
     return {
@@ -467,24 +480,8 @@ def _argument_spec():
                     "choices": ["none", *sorted(VALIDATORS)],
                     "default": "none",
                 },
-                "programs": {
-                    "type": "list",
-                    "elements": "dict",
-                    "default": [],
-                    "options": {
-                        "path": {"type": "path", "required": True},
-                        "variable": {"type": "str", "required": True},
-                    },
-                },
-                "warn_missing": {
-                    "type": "list",
-                    "elements": "dict",
-                    "default": [],
-                    "options": {
-                        "path": {"type": "path", "required": True},
-                        "warning": {"type": "str", "required": True},
-                    },
-                },
+                "programs": _paths_with("variable"),
+                "warn_missing": _paths_with("warning"),
             },
         },
         "absent": {"type": "list", "elements": "path", "default": []},
@@ -512,15 +509,7 @@ def _argument_spec():
         "warnings": {"type": "list", "elements": "str", "default": []},
         "hostname": {"type": "str"},
         "commands": {"type": "list", "elements": "list", "default": []},
-        "require_files": {
-            "type": "list",
-            "elements": "dict",
-            "default": [],
-            "options": {
-                "path": {"type": "path", "required": True},
-                "error": {"type": "str", "required": True},
-            },
-        },
+        "require_files": _paths_with("error"),
         "require_nofile": {
             "type": "dict",
             "options": {
