@@ -266,7 +266,8 @@ def test_ansible_playbook_syntax_check(inventory, playbook):
 
     # halb.cluster from this tree, as the tests import it (tests/unit/conftest.py's
     # link, or the tree ansible-test runs in); then whatever collection path the
-    # caller gives (make matrix: ansible.posix), then the `ansible` bundle if any.
+    # caller gives, then the `ansible` bundle if any (the playbooks need no other
+    # collection).
     farm = str(pathlib.Path(haproxy_filters.__file__).parents[5])
     given = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)
     paths = [p for p in (farm, *given, sysconfig.get_paths()["purelib"]) if p]
@@ -276,11 +277,9 @@ def test_ansible_playbook_syntax_check(inventory, playbook):
         "ANSIBLE_NOCOLOR": "1",
     }
     assert os.path.isdir(os.path.join(farm, "ansible_collections", "halb", "cluster"))
-    if not any(
-        os.path.isdir(os.path.join(p, "ansible_collections", "ansible", "posix")) for p in paths
-    ):
-        pytest.skip("ansible.posix is not installed (the roles use its modules): make unit has it")
     binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    if not os.path.exists(binary):
+        pytest.skip("no ansible-playbook beside this Python (ansible-test units): make unit has it")
     proc = subprocess.run(
         [
             binary,
