@@ -79,6 +79,16 @@ def _accounts_exist(entry):
     return True
 
 
+def missing_programs(programs):
+    """A message for each (variable, path) whose program is not an
+    executable file on this host."""
+    return [
+        f"{where}: {path} does not exist or is not executable on this host"
+        for where, path in programs
+        if not (os.path.isfile(path) and os.access(path, os.X_OK))
+    ]
+
+
 class ApplyError(Exception):
     """A step failed; the message names the entry and says what was put back."""
 
@@ -359,11 +369,7 @@ class Apply:
         """What must be on the host before the file is written: programs it
         runs (an error, a warning in check mode, where an earlier entry may
         only be predicted) and directories it needs (a warning)."""
-        missing = [
-            f"{p['variable']}: {p['path']} does not exist or is not executable on this host"
-            for p in entry.get("programs") or []
-            if not (os.path.isfile(p["path"]) and os.access(p["path"], os.X_OK))
-        ]
+        missing = missing_programs((p["variable"], p["path"]) for p in entry.get("programs") or [])
         if missing and self.check:
             for line in missing:
                 self.module.warn(line + " (ignored in check mode)")

@@ -292,6 +292,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.halb.cluster.plugins.module_utils._apply import (
     keepalived_test_passed as config_test_passed,
+    missing_programs,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._configfile import (
     checker_binary,
@@ -350,10 +351,7 @@ def main():
     text = render(config, normalized=True)
 
     if params["check_scripts"]:
-        missing = []
-        for where, path in script_paths(config):
-            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-                missing.append(f"{where}: {path} does not exist or is not executable on this host")
+        missing = missing_programs(script_paths(config))
         if missing and module.check_mode:
             for line in missing:
                 module.warn(line + " (ignored in check mode)")
