@@ -12,8 +12,8 @@ The data model (every key optional unless marked *required*)::
                   vrrp_skip_check_adv_addr, vrrp_strict, vrrp_garp_interval,
                   vrrp_gna_interval, vrrp_garp_master_refresh,
                   vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat,
-                  max_auto_priority
-    scripts:      [{name*, script*, interval, timeout, weight, fall, rise, user}]
+                  max_auto_priority, extra
+    scripts:      [{name*, script*, interval, timeout, weight, fall, rise, user, extra}]
     track_files:  [{name*, file* (absolute path), weight (default 0 = FAULT),
                     init_file: value | {value, overwrite}}]
     instances:    [{name*, interface*, virtual_router_id*, priority*, state*,
@@ -25,8 +25,16 @@ The data model (every key optional unless marked *required*)::
                     track_interfaces: [name | {name*, weight}],
                     unicast_src_ip, unicast_peers: [address],
                     notify, notify_master, notify_backup, notify_fault,
-                    notify_stop: script | {script*, user}}]
-    sync_groups:  [{name*, group*: [instance name], notify...}]
+                    notify_stop: script | {script*, user}, extra}]
+    sync_groups:  [{name*, group*: [instance name], notify..., extra}]
+
+``extra`` (global_defs, each script, instance and sync group) is a list of
+keepalived statements the model has no key for, each one line without
+braces (``garp_master_delay 5``, ``use_vmac``), written at the end of its
+block in order. A line that starts with a keyword the model has a key for
+is refused with the key to use; so are ``include``, braces, control
+characters, an unbalanced double quote, a backslash and a comment character
+outside quotes. config_import puts what it cannot map there.
 
 Every problem found is reported at once in a :class:`KeepalivedConfigError`
 whose messages each start with the variable they are about, for example
@@ -232,7 +240,85 @@ _GLOBAL_KEYS = (
     "vrrp_garp_master_refresh_repeat",
     "vrrp_garp_lower_prio_repeat",
     "max_auto_priority",
+    "extra",
 )
+
+# The keywords each block writes from its own keys (keyword -> the key to use
+# instead): an ``extra`` line may not start with one of them.
+_OWN_KEYWORDS = {
+    "global_defs": {key: key for key in _GLOBAL_KEYS if key != "extra"},
+    "scripts": {
+        key: key for key in ("script", "interval", "timeout", "weight", "fall", "rise", "user")
+    },
+    "instances": {
+        **{
+            key: key
+            for key in (
+                "state",
+                "interface",
+                "virtual_router_id",
+                "priority",
+                "advert_int",
+                "version",
+                "nopreempt",
+                "preempt_delay",
+                "authentication",
+                "unicast_src_ip",
+            )
+            + _NOTIFY_KEYS
+        },
+        "auth_type": "authentication",
+        "auth_pass": "authentication",
+        "virtual_ipaddress": "virtual_ipaddresses",
+        "unicast_peer": "unicast_peers",
+        "track_script": "track_scripts",
+        "track_file": "track_files",
+        "track_interface": "track_interfaces",
+    },
+    "sync_groups": {"group": "group", **{key: key for key in _NOTIFY_KEYS}},
+}
+_KEYWORD_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _extra(errs, where, value, section):
+    """``extra``: keepalived statements the model has no key for, one line each."""
+    out = []
+    own = _OWN_KEYWORDS[section]
+    for j, line in enumerate(_as_list(errs, where, value)):
+        at = f"{where}[{j}]"
+        text = _as_str(errs, at, line, "keepalived.conf line", 4 * _MAX_COMMAND)
+        if text is None:
+            continue
+        text = text.strip()
+        if not text:
+            errs.append(f"{at}: is only white space; give a keepalived statement")
+            continue
+        if not _fits_line(errs, at, text, "keepalived.conf line"):
+            continue
+        keyword = text.split()[0]
+        problem = None
+        if not _KEYWORD_RE.fullmatch(keyword):
+            problem = f"{show(keyword)} is not a keepalived keyword"
+        elif keyword == "include":
+            problem = "include is not allowed here; put the included statements in the variables"
+        elif keyword in own:
+            problem = (
+                f"{keyword} has its own key: set {where.rsplit('.', 1)[0]}.{own[keyword]} "
+                "instead of writing it in extra"
+            )
+        elif "{" in text or "}" in text:
+            problem = "a block ({ }) cannot be written as an extra line"
+        elif text.count('"') % 2:
+            problem = "has an unbalanced double quote"
+        elif "\\" in text:
+            problem = "may not contain a backslash (keepalived reads it as an escape)"
+        elif any(c in part for part in text.split('"')[::2] for c in "#!"):
+            problem = "# or ! outside double quotes would start a comment"
+        if problem:
+            errs.append(f"{at}: {problem}")
+            continue
+        out.append(text)
+    return out
 
 
 def _warn_root(warns, where, user):
@@ -299,12 +385,23 @@ def _global_defs(errs, warns, data):
         "max_auto_priority": _as_int(
             errs, f"{var}.max_auto_priority", data.get("max_auto_priority"), 1, 99
         ),
+        "extra": _extra(errs, f"{var}.extra", data.get("extra"), "global_defs") or None,
     }
     _warn_root(warns, f"{var}.script_user", out["script_user"])
     return {k: v for k, v in out.items() if v is not None}
 
 
-_SCRIPT_KEYS = ("name", "script", "interval", "timeout", "weight", "fall", "rise", "user")
+_SCRIPT_KEYS = (
+    "name",
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "fall",
+    "rise",
+    "user",
+    "extra",
+)
 
 
 def _scripts(errs, warns, data):
@@ -331,6 +428,7 @@ def _scripts(errs, warns, data):
             "fall": _as_int(errs, f"{where}.fall", item.get("fall"), 1, 255),
             "rise": _as_int(errs, f"{where}.rise", item.get("rise"), 1, 255),
             "user": _as_token(errs, f"{where}.user", item.get("user"), _USER_RE, "user name"),
+            "extra": _extra(errs, f"{where}.extra", item.get("extra"), "scripts") or None,
         }
         _warn_root(warns, f"{where}.user", script["user"])
         out.append({k: v for k, v in script.items() if v is not None})
@@ -548,6 +646,7 @@ _INSTANCE_KEYS = (
     "track_interfaces",
     "unicast_src_ip",
     "unicast_peers",
+    "extra",
 ) + _NOTIFY_KEYS
 
 
@@ -803,6 +902,9 @@ def _instances(errs, warns, data, strict, allow_weak=False):
             if hook:
                 inst[key] = hook
                 _warn_root(warns, f"{where}.{key}.user", hook.get("user"))
+        extra = _extra(errs, f"{where}.extra", item.get("extra"), "instances")
+        if extra:
+            inst["extra"] = extra
         out.append({k: v for k, v in inst.items() if v is not None})
     return out
 
@@ -814,7 +916,7 @@ def _sync_groups(errs, warns, data, instance_names):
     member_of = {}
     for i, item in enumerate(_as_list(errs, var, data)):
         where = _label(var, i, item)
-        allowed = ("name", "group") + _NOTIFY_KEYS
+        allowed = ("name", "group", "extra") + _NOTIFY_KEYS
         name, readable = _entry(errs, where, item, allowed, names, "sync group name")
         if not readable:
             continue
@@ -847,6 +949,9 @@ def _sync_groups(errs, warns, data, instance_names):
             if hook:
                 group[key] = hook
                 _warn_root(warns, f"{where}.{key}.user", hook.get("user"))
+        extra = _extra(errs, f"{where}.extra", item.get("extra"), "sync_groups")
+        if extra:
+            group["extra"] = extra
         out.append(group)
     return out
 
@@ -1033,6 +1138,7 @@ def render(data, normalized=False, allow_weak_secrets=False):
     ):
         if gd.get(key) is not None:
             body.append(f"{ind}{key} {_fmt(gd[key])}")
+    body += [f"{ind}{line}" for line in gd.get("extra", [])]
     _block(lines, "", "global_defs", body)
 
     for script in config["scripts"]:
@@ -1042,6 +1148,7 @@ def render(data, normalized=False, allow_weak_secrets=False):
                 body.append(f"{ind}{key} {script[key]}")
         if script.get("user"):
             body.append(f"{ind}user {script['user']}")
+        body += [f"{ind}{line}" for line in script.get("extra", [])]
         lines.append("")
         _block(lines, "", f"vrrp_script {script['name']}", body)
 
@@ -1061,6 +1168,7 @@ def render(data, normalized=False, allow_weak_secrets=False):
     for group in config["sync_groups"]:
         body = [f"{ind}group {{"] + [f"{ind2}{m}" for m in group["group"]] + [f"{ind}}}"]
         body += _notify_lines(group, ind)
+        body += [f"{ind}{line}" for line in group.get("extra", [])]
         lines.append("")
         _block(lines, "", f"vrrp_sync_group {group['name']}", body)
 
@@ -1111,6 +1219,7 @@ def render(data, normalized=False, allow_weak_secrets=False):
                 ]
                 _block(body, ind, title, entries)
         body += _notify_lines(inst, ind)
+        body += [f"{ind}{line}" for line in inst.get("extra", [])]
         lines.append("")
         _block(lines, "", f"vrrp_instance {inst['name']}", body)
     return "\n".join(lines) + "\n"

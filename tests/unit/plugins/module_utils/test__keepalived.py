@@ -821,3 +821,125 @@ def test_unknown_profile_names_the_variable_and_the_choices():
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.derive_host_config(pair(), "lb1", ["lb1", "lb2"], profile="turbo")
     assert "keepalived_profile: 'turbo' is not allowed (allowed: default, fast)" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# extra: statements the model has no key for (issue 19, config_import)
+# ---------------------------------------------------------------------------
+
+
+def _with_extra():
+    data = base()
+    data["global_defs"]["extra"] = ["vrrp_version 2", "notification_email_from root@example.com"]
+    data["scripts"][0]["extra"] = ["init_fail"]
+    data["instances"][0]["extra"] = ["garp_master_delay 5", "dont_track_primary"]
+    data["instances"][0]["track_scripts"] = [{"name": "chk_haproxy", "weight": 0}]
+    data["sync_groups"] = [{"name": "G", "group": ["VI_1"], "extra": ["smtp_alert"]}]
+    return data
+
+
+def _block_of(text, title):
+    lines = text.split("\n")
+    start = lines.index(f"{title} {{")
+    return lines[start : lines.index("}", start) + 1]
+
+
+def test_extra_lines_are_written_at_the_end_of_their_block_in_order():
+    text = k.render(_with_extra())
+    block = _block_of(text, "global_defs")
+    assert block[-3:] == [
+        "    vrrp_version 2",
+        "    notification_email_from root@example.com",
+        "}",
+    ]
+    assert _block_of(text, "vrrp_script chk_haproxy")[-2:] == ["    init_fail", "}"]
+    assert _block_of(text, "vrrp_instance VI_1")[-3:] == [
+        "    garp_master_delay 5",
+        "    dont_track_primary",
+        "}",
+    ]
+    assert _block_of(text, "vrrp_sync_group G")[-2:] == ["    smtp_alert", "}"]
+
+
+def test_extra_survives_normalize_and_empty_extra_is_left_out():
+    config = k.normalize(_with_extra())
+    assert config["instances"][0]["extra"] == ["garp_master_delay 5", "dont_track_primary"]
+    assert k.normalize(config) == config
+    data = base()
+    data["instances"][0]["extra"] = []
+    data["global_defs"]["extra"] = []
+    config = k.normalize(data)
+    assert "extra" not in config["instances"][0]
+    assert "extra" not in config["global_defs"]
+
+
+def test_a_quoted_extra_line_is_kept():
+    data = base()
+    data["instances"][0]["extra"] = ['notify_master_rx_lower_pri "/usr/local/bin/x # y"']
+    assert '    notify_master_rx_lower_pri "/usr/local/bin/x # y"' in k.render(data)
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "expected"),
+    [
+        (
+            ("instances", 0),
+            "priority 100",
+            "keepalived_instances[VI_1].extra[0]: priority has its own key: set "
+            "keepalived_instances[VI_1].priority instead",
+        ),
+        (
+            ("instances", 0),
+            "virtual_ipaddress",
+            "keepalived_instances[VI_1].extra[0]: virtual_ipaddress has its own key: set "
+            "keepalived_instances[VI_1].virtual_ipaddresses",
+        ),
+        (
+            ("instances", 0),
+            "auth_pass secret12",
+            "keepalived_instances[VI_1].extra[0]: auth_pass has its own key: set "
+            "keepalived_instances[VI_1].authentication",
+        ),
+        (
+            ("global_defs",),
+            "router_id x",
+            "keepalived_global_defs.extra[0]: router_id has its own key: set "
+            "keepalived_global_defs.router_id",
+        ),
+        (
+            ("scripts", 0),
+            "script /bin/true",
+            "keepalived_scripts[chk_haproxy].extra[0]: script has its own key",
+        ),
+        (("instances", 0), "include /etc/x.conf", "keepalived_instances[VI_1].extra[0]: include"),
+        (("instances", 0), "virtual_routes {", "keepalived_instances[VI_1].extra[0]: a block"),
+        (("instances", 0), "x }", "keepalived_instances[VI_1].extra[0]: a block"),
+        (("instances", 0), 'x "y', "keepalived_instances[VI_1].extra[0]: has an unbalanced"),
+        (("instances", 0), "x a\\b", "keepalived_instances[VI_1].extra[0]: may not contain a"),
+        (("instances", 0), "x # y", "keepalived_instances[VI_1].extra[0]: # or ! outside"),
+        (("instances", 0), "x !y", "keepalived_instances[VI_1].extra[0]: # or ! outside"),
+        (("instances", 0), "@lb1 priority 5", "keepalived_instances[VI_1].extra[0]: '@lb1' is"),
+        (("instances", 0), "$X=1", "keepalived_instances[VI_1].extra[0]: '$X=1' is not"),
+        (("instances", 0), "   ", "keepalived_instances[VI_1].extra[0]: is only white space"),
+        (("instances", 0), "x\ny", "keepalived_instances[VI_1].extra[0]: line breaks"),
+        (("instances", 0), 5, "keepalived_instances[VI_1].extra[0]: 5 is not a non-empty"),
+        (("instances", 0), "x " * 600, "keepalived_instances[VI_1].extra[0]: 1199 bytes"),
+    ],
+)
+def test_bad_extra_lines_name_the_variable(section, line, expected):
+    data = base()
+    target = data
+    for step in section:
+        target = target[step]
+    target["extra"] = [line]
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert any(e.startswith(expected) for e in info.value.errors), info.value.errors
+
+
+def test_extra_that_is_not_a_list_names_the_variable():
+    data = base()
+    data["sync_groups"] = [{"name": "G", "group": ["VI_1"], "extra": "smtp_alert"}]
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert "keepalived_sync_groups[G].extra: expected a list, got str" in info.value.errors

@@ -167,6 +167,26 @@ INJECTION = {
         lambda d: d["instances"][0].update(track_interfaces=["eth1\n"]),
         "keepalived_instances[VI_1].track_interfaces[0].name: ",
     ),
+    "extra line of an instance": (
+        lambda d: d["instances"][0].update(extra=["use_vmac" + NL]),
+        "keepalived_instances[VI_1].extra[0]: line breaks",
+    ),
+    "extra line that closes the block": (
+        lambda d: d["instances"][0].update(extra=["use_vmac }"]),
+        "keepalived_instances[VI_1].extra[0]: a block",
+    ),
+    "extra line of global_defs with a Unicode line separator": (
+        lambda d: d["global_defs"].update(extra=["vrrp_version 2\u2028router_id x"]),
+        "keepalived_global_defs.extra[0]: line breaks",
+    ),
+    "extra line of a script that comments the rest out": (
+        lambda d: d["scripts"][0].update(extra=["init_fail # }"]),
+        "keepalived_scripts[chk_haproxy].extra[0]: a block",
+    ),
+    "extra line with a quote left open": (
+        lambda d: d.update(sync_groups=[{"name": "G", "group": ["VI_1"], "extra": ['x "y']}]),
+        "keepalived_sync_groups[G].extra[0]: has an unbalanced double quote",
+    ),
 }
 
 
