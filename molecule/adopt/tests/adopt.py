@@ -1,0 +1,161 @@
+"""What the adopt scenario's tests share: the planted mistakes, the secrets
+that must never be printed, the take-over run, and a monitor of the VIP's
+holders."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+
+import halb_pair
+
+# The article's weak passwords prepare.yml planted (keepalived's auth_pass,
+# the stats page's user:password). They may be in the written variable
+# files (mode 0600), never in a report or a log.
+SECRETS = ("11111111", "admin:123456")
+# The stats password alone: a number, so only where no digit or dot touches it.
+_STATS_PASSWORD = re.compile(r"(?<![\d.])123456(?![\d])")
+
+# Every mistake prepare.yml planted: rule id -> where on each node it must be
+# reported (a piece of the finding's variable path).
+PLANTED_KEEPALIVED = {
+    "check-script-repairs": "keepalived_scripts[chk_haproxy]",
+    "script-missing": "keepalived_instances[VI_1]",
+    "script-as-root": "keepalived_",
+    "vip-without-dev": "keepalived_instances[VI_1]",
+    "weak-password": "keepalived_instances[VI_1]",
+}
+PLANTED_HAPROXY = {
+    "weak-password": "haproxy_listens[stats]",
+    "stats-admin-true": "haproxy_listens[stats]",
+    "option-httpclose": "haproxy_defaults",
+    "unused-backend": "haproxy_backends[be_old]",
+    "verify-none": "haproxy_backends[be_old]",
+}
+# Across the pair: weight -20 against priorities 150/100 (gap 50).
+PLANTED_PAIR = {"weight-cannot-move": "keepalived_scripts[chk_haproxy]"}
+
+
+def leaks(text):
+    """The planted secrets found in ``text`` (empty when none)."""
+    found = [secret for secret in SECRETS if secret in text]
+    if _STATS_PASSWORD.search(text):
+        found.append("123456")
+    return found
+
+
+def inventory():
+    """Molecule's inventory directory (as halb_common.playbook passes it)."""
+    return os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+def adopt(directory, *options, inventories=(), timeout=900, log=None):
+    """ansible-playbook halb.cluster.adopt against molecule's inventory (and
+    ``inventories`` after it), with adopt_inventory_dir=``directory``; the
+    environment is molecule's (ANSIBLE_COLLECTIONS_PATH: the installed
+    tarball). Returns the CompletedProcess; the output also goes to ``log``."""
+    args = ["ansible-playbook", "-i", inventory()]
+    for extra in inventories:
+        args += ["-i", str(extra)]
+    args += ["halb.cluster.adopt", "-e", f"adopt_inventory_dir={directory}", *options]
+    start = time.monotonic()
+    proc = subprocess.run(
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
+    )
+    proc.seconds = time.monotonic() - start
+    if log is not None:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(" ".join(args) + "\n" + proc.stdout + proc.stderr)
+    return proc
+
+
+def recap(stdout):
+    """{host: {"ok": n, "changed": n, "failed": n, ...}} from PLAY RECAP."""
+    hosts = {}
+    for line in stdout.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            hosts[match.group(1)] = {
+                key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))
+            }
+    return hosts
+
+
+class Monitor:
+    """Which nodes hold the VIP, polled through docker exec (``ip -o addr``,
+    as halb_pair.holders does) every ``interval`` seconds in a background
+    thread, bounded by ``limit`` seconds.
+
+        with Monitor() as vip:
+            ...
+        vip.most, vip.longest_none, vip.seen
+    """
+
+    def __init__(self, interval=0.1, limit=900.0):
+        self.interval, self.limit = interval, limit
+        self.samples = []  # (seconds, tuple of holders)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        start = time.monotonic()
+        while not self._stop.is_set() and time.monotonic() - start < self.limit:
+            now = time.monotonic()
+            found = []
+            for host in halb_pair.HOSTS:
+                try:
+                    if halb_pair.holds_vip(host):
+                        found.append(host)
+                except Exception:  # a node being restarted: not a holder
+                    pass
+            self.samples.append((round(now - start, 3), tuple(found)))
+            self._stop.wait(max(0.0, self.interval - (time.monotonic() - now)))
+
+    @property
+    def most(self):
+        return max((len(h) for _, h in self.samples), default=0)
+
+    @property
+    def seen(self):
+        """Every distinct set of holders, in the order first seen."""
+        out = []
+        for _, holders in self.samples:
+            if holders not in out:
+                out.append(holders)
+        return out
+
+    @property
+    def longest_none(self):
+        """The longest stretch (seconds, between samples) with no holder."""
+        longest, since = 0.0, None
+        for at, holders in self.samples:
+            if not holders:
+                since = at if since is None else since
+                longest = max(longest, at - since)
+            else:
+                since = None
+        return round(longest, 3)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.limit)
+        return False
+
+    def __str__(self):
+        return (
+            f"{len(self.samples)} samples of the VIP's holders, holder sets seen {self.seen}, "
+            f"at most {self.most} at once, longest with none {self.longest_none} s"
+        )
