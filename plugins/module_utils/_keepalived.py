@@ -43,6 +43,7 @@ whose messages each start with the variable they are about, for example
 
 from __future__ import annotations
 
+import decimal
 import ipaddress
 import re
 
@@ -329,6 +330,27 @@ def _warn_root(warns, where, user):
         )
 
 
+def _garp_interval(errs, where, value):
+    """vrrp_garp_interval / vrrp_gna_interval: seconds between gratuitous ARPs
+    (NAs) of one burst. keepalived (2.2.7, 2.3.3) reads 0.000001 and more with
+    at most six decimals and refuses 0, the value of its own sample file."""
+    number = _as_number(errs, where, value, 0, 3600)
+    if number is None:
+        return None
+    if number < 0.000001:
+        errs.append(
+            f"{where}: {number} is refused by keepalived, which reads 0.000001-3600 seconds; "
+            "leave the key out for keepalived's default (no delay)"
+        )
+        return None
+    if isinstance(number, float) and abs(round(number, 6) - number) > 1e-12:
+        errs.append(
+            f"{where}: {number} has more than six decimals (keepalived counts microseconds)"
+        )
+        return None
+    return number
+
+
 def _global_defs(errs, warns, data):
     var = VAR_NAMES["global_defs"]
     data = _as_dict(errs, var, data)
@@ -349,11 +371,11 @@ def _global_defs(errs, warns, data):
             errs, f"{var}.vrrp_skip_check_adv_addr", data.get("vrrp_skip_check_adv_addr")
         ),
         "vrrp_strict": _as_bool(errs, f"{var}.vrrp_strict", data.get("vrrp_strict")),
-        "vrrp_garp_interval": _as_number(
-            errs, f"{var}.vrrp_garp_interval", data.get("vrrp_garp_interval"), 0, 3600
+        "vrrp_garp_interval": _garp_interval(
+            errs, f"{var}.vrrp_garp_interval", data.get("vrrp_garp_interval")
         ),
-        "vrrp_gna_interval": _as_number(
-            errs, f"{var}.vrrp_gna_interval", data.get("vrrp_gna_interval"), 0, 3600
+        "vrrp_gna_interval": _garp_interval(
+            errs, f"{var}.vrrp_gna_interval", data.get("vrrp_gna_interval")
         ),
         # Periodic gratuitous ARPs while MASTER (0 = off) and the size of each
         # burst; after a healed split brain they shorten the time neighbours
@@ -1093,8 +1115,11 @@ def warnings(data, allow_weak_secrets=False):
 
 
 def _fmt(value):
+    """A number as keepalived reads it: a float in plain decimal notation, its
+    shortest exact form (0.000001, never 1e-06, which keepalived refuses, nor
+    0.123457 for 0.1234567)."""
     if isinstance(value, float):
-        return f"{value:g}"
+        return format(decimal.Decimal(repr(value)), "f")
     return str(value)
 
 

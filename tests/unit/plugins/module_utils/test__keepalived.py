@@ -943,3 +943,31 @@ def test_extra_that_is_not_a_list_names_the_variable():
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.normalize(data)
     assert "keepalived_sync_groups[G].extra: expected a list, got str" in info.value.errors
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, "keepalived_global_defs.vrrp_garp_interval: 0 is refused by keepalived"),
+        ("0", "keepalived_global_defs.vrrp_garp_interval: 0 is refused by keepalived"),
+        (1e-7, "keepalived_global_defs.vrrp_garp_interval: 1e-07 is refused by keepalived"),
+        (0.1234567, "keepalived_global_defs.vrrp_garp_interval: 0.1234567 has more than six"),
+    ],
+)
+def test_garp_intervals_keepalived_refuses(value, expected):
+    # keepalived 2.2.7: "number '0' outside range [0.000001, 4294.967295]", and
+    # "has too many decimal places" beyond microseconds
+    data = base()
+    data["global_defs"]["vrrp_garp_interval"] = value
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert any(e.startswith(expected) for e in info.value.errors), info.value.errors
+
+
+def test_fractions_are_written_in_plain_decimal_notation():
+    # keepalived reads 0.000001 but not 1e-06; 0.1234 stays 0.1234 (not rounded)
+    data = base()
+    data["global_defs"].update(vrrp_garp_interval=0.000001, vrrp_gna_interval=0.1234)
+    text = k.render(data)
+    assert "    vrrp_garp_interval 0.000001\n" in text
+    assert "    vrrp_gna_interval 0.1234\n" in text
