@@ -47,8 +47,13 @@ keepalived, HAProxy's master and most daemons). ``killall -0``, ``pidof``,
 ``systemctl is-active``, ``curl`` ... only read and never fire. Commands are
 found after ``;``, ``&&``, ``||``, ``|``, ``$(``, in ``sh -c '...'`` and after
 wrappers (``sudo``, ``timeout 3``, ``nice``, ``env X=1`` ...), on the
-vrrp_script's command line and in the text of any script it names (read by
-the module; one level deep plus the scripts that script names, at most 3).
+vrrp_script's command line and in the text of the programs it runs (from
+``files``), and of the programs those run in turn, at most 3 levels.
+
+``paths_to_read(variables, files=None)`` says which paths those rules would
+read and ``files`` lacks yet (the programs and interpreted scripts the
+checks and hooks run, then the programs a known check script runs): a
+caller reads them and asks again until it answers ``[]``.
 """
 
 from __future__ import annotations
@@ -82,7 +87,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._typed import (
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
 
-__all__ = ["RULES", "lint_keepalived", "lint_haproxy", "lint_pair"]
+__all__ = ["RULES", "lint_keepalived", "lint_haproxy", "lint_pair", "paths_to_read"]
 
 RULES = (
     "check-script-repairs",
@@ -517,36 +522,95 @@ def _scan_commands(text, depth=0):
     return found
 
 
-def _program_paths(command):
-    """Absolute paths named on a command line (the program and its arguments)."""
-    return [w for w in command.replace('"', " ").replace("'", " ").split() if w.startswith("/")]
-
-
 def _file(files, path):
     entry = files.get(path) if isinstance(files, dict) else None
     return entry if isinstance(entry, dict) else None
 
 
+def _words(part):
+    return [
+        w
+        for w in part.replace('"', " ").replace("'", " ").split()
+        if not re.match(r"^[0-9]*[<>]", w)
+    ]
+
+
+def _is_interpreter(base):
+    return base in _SHELLS or base.startswith(("python", "perl", "ruby", "php"))
+
+
+def _named_programs(text, depth=0):
+    """The absolute paths a shell text runs: each command's program (after
+    wrappers such as sudo or timeout) and the script an interpreter runs
+    (``/bin/bash /etc/keepalived/check.sh``, ``sh -c '/usr/local/bin/x'``)."""
+    out = []
+    for _number, line in _logical_lines(text):
+        for part in _SEPARATORS.split(line):
+            words = _words(part)
+            if words and words[0].startswith("/"):
+                out.append(words[0])  # a wrapper too: keepalived runs it
+            cmd = _strip_wrappers(words)
+            if not cmd:
+                continue
+            if cmd[0].startswith("/"):
+                out.append(cmd[0])
+            if not _is_interpreter(posixpath.basename(cmd[0])):
+                continue
+            for k, arg in enumerate(cmd[1:], 1):
+                if re.fullmatch(r"-[a-z]*c[a-z]*", arg):
+                    if depth < _MAX_DEPTH:
+                        out.extend(_named_programs(" ".join(cmd[k + 1 :]), depth + 1))
+                    break
+                if arg.startswith("-"):
+                    continue
+                if arg.startswith("/"):
+                    out.append(arg)
+                break
+    return list(dict.fromkeys(out))
+
+
 def _script_texts(command, files, depth=0, seen=None):
-    """(path, text) of the scripts a command runs whose text the host gave,
-    and of the scripts those name (depth-limited)."""
+    """(path, text, level) of the scripts a command runs whose text the host
+    gave, and of the programs those run in turn (levels 0 to _MAX_DEPTH - 1)."""
     seen = set() if seen is None else seen
     out = []
-    for path in _program_paths(command):
+    for path in _named_programs(command)[:16]:
         entry = _file(files, path)
         content = entry.get("content") if entry else None
-        if path in seen or not isinstance(content, str) or "\x00" in content[:_MAX_CONTENT]:
+        if path in seen or not isinstance(content, str):
             continue
-        if depth and not content.startswith("#!"):
-            continue  # a file a script names is followed only when it is a script
-        seen.add(path)
         content = content[:_MAX_CONTENT]
-        out.append((path, content))
+        if "\x00" in content:
+            continue  # a binary program: nothing to read
+        seen.add(path)
+        out.append((path, content, depth))
         if depth + 1 < _MAX_DEPTH:
-            for line in content.split("\n")[:2000]:
-                if "/" in line:
-                    out.extend(_script_texts(line, files, depth + 1, seen))
+            out.extend(_script_texts(content, files, depth + 1, seen))
     return out
+
+
+_MAX_WANTED = 64
+
+
+def paths_to_read(variables, files=None):
+    """The absolute paths whose facts the rules would use and ``files`` does
+    not hold yet: every program (and interpreted script) the checks and hooks
+    run and, through the texts already in ``files``, the programs a check's
+    script runs in turn. A caller reads them ({exists, content, mode, owner})
+    and asks again, until the answer is empty (at most _MAX_DEPTH rounds)."""
+    files = files if isinstance(files, dict) else {}
+    wanted = []
+    try:
+        for _var, command, _user, kind, _at in _runners(variables):
+            wanted.extend(_named_programs(command)[:4])
+            if kind == "check":
+                for _path, text, level in _script_texts(command, files):
+                    if level + 1 < _MAX_DEPTH:
+                        wanted.extend(_named_programs(text)[:16])
+    except Exception:  # noqa: BLE001 - a lint never raises
+        if _STRICT:
+            raise
+    return [p for p in dict.fromkeys(wanted) if p not in files][:_MAX_WANTED]
 
 
 # --------------------------------------------------------------------------
@@ -596,7 +660,7 @@ def _rule_repairs(variables, files):
                 "and let its weight or FAULT move the VIP, and leave restarts to systemd",
             )
             continue
-        for path, text in _script_texts(command, files):
+        for path, text, _level in _script_texts(command, files):
             found = _scan_commands(text)
             if found:
                 line, what = found[0]
@@ -634,7 +698,7 @@ def _rule_missing(variables, files):
     if not isinstance(files, dict):
         return
     for var, command, _user, kind, _at in _runners(variables):
-        for path in _program_paths(command)[:4]:
+        for path in _named_programs(command)[:4]:
             entry = _file(files, path)
             if entry is None or entry.get("exists") is not False:
                 continue
@@ -708,7 +772,7 @@ def _rule_root(variables, files):
         )
     if isinstance(files, dict):
         for var, command, _user, _kind, _at in runners:
-            for path in _program_paths(command)[:4]:
+            for path in _named_programs(command)[:4]:
                 entry = _file(files, path)
                 if not entry or entry.get("exists") is False:
                     continue

@@ -224,6 +224,32 @@ def test_a_script_text_that_only_mentions_a_restart_in_a_comment_does_not_fire()
     assert not [f for f in ka_findings(ka(), files=files) if f["rule"] == "check-script-repairs"]
 
 
+def test_paths_to_read_names_the_programs_then_what_their_scripts_run():
+    assert lint.paths_to_read(ka()) == ["/usr/bin/killall", CHECK, NOTIFY]
+    assert lint.paths_to_read(ka(), FILES) == []
+    data = ka()
+    data["scripts"][0]["script"] = "/usr/bin/timeout 3 /bin/bash /etc/keepalived/a.sh --quiet"
+    data["scripts"][1]["script"] = "/bin/sh -c '/usr/local/bin/b && exit 0'"
+    assert lint.paths_to_read(data, FILES) == [
+        "/usr/bin/timeout",
+        "/bin/bash",
+        "/etc/keepalived/a.sh",
+        "/bin/sh",
+        "/usr/local/bin/b",
+    ]
+    files = copy.deepcopy(FILES)
+    files[CHECK]["content"] = "#!/bin/sh\n/usr/local/bin/level1 --now\n"
+    assert lint.paths_to_read(ka(), files) == ["/usr/local/bin/level1"]
+    files["/usr/local/bin/level1"] = {"exists": True, "content": "/usr/local/bin/level2\n"}
+    assert lint.paths_to_read(ka(), files) == ["/usr/local/bin/level2"]
+    files["/usr/local/bin/level2"] = {"exists": True, "content": "/usr/local/bin/level3\n"}
+    assert lint.paths_to_read(ka(), files) == []  # three levels are read, no more
+    files["/usr/local/bin/level2"]["content"] = "systemctl restart haproxy\n"
+    found = [f for f in ka_findings(ka(), files=files) if f["rule"] == "check-script-repairs"]
+    assert [f["variable"] for f in found] == ["keepalived_scripts[chk_file].script"]
+    assert "/usr/local/bin/level2" in found[0]["message"]
+
+
 # ---------------------------------------------------------------------------
 # script-missing, script-as-root
 # ---------------------------------------------------------------------------
@@ -768,6 +794,7 @@ HA_LEAVES = [pytest.param(p, id=path_id(p)) for p in leaves(HA_ARTICLE)]
 
 
 def _all_keepalived(data):
+    assert all(isinstance(p, str) for p in lint.paths_to_read(data, FILES))
     assert_well_formed(ka_findings(data))
     assert_well_formed(ka_findings(data, files=None, sysctl=None))
     assert_well_formed(lint.lint_pair({"lb1": data, "lb2": backup()}))
@@ -841,6 +868,7 @@ _SECTIONS = st.sampled_from(
 def test_whole_inputs_of_any_shape_never_raise(variables, files, origins, sysctl):
     lint._STRICT = True
     try:
+        assert isinstance(lint.paths_to_read(variables, files), list)
         assert_well_formed(lint.lint_keepalived(variables, files, origins, sysctl))
         assert_well_formed(lint.lint_haproxy(variables, origins))
         assert_well_formed(lint.lint_pair({"lb1": variables, "lb2": variables}, origins))
