@@ -93,7 +93,10 @@ def adopt_pair(imports, group="loadbalancers", directory=None):
         raise AnsibleFilterError(
             "adopt_pair: expected a mapping of inventory host names to config_import results"
         )
-    group = _checked_name("group", group)
+    # Plain str: ansible-core 2.19 passes tagged strings, which yaml's SafeDumper
+    # cannot represent ("cannot represent an object").
+    group = _checked_name("group", _plain(group))
+    directory = _plain(directory)
     hosts = {}
     for host, result in imports.items():
         _checked_name("host", host)

@@ -191,6 +191,13 @@ def _keepalived(data, findings, fixes, out):
         out["keepalived_allow_weak_secrets"] = True
 
 
+def _admin_cond(stats):
+    """The stats page's admin condition without a leading ``if``: the model
+    takes both forms, and the parser keeps only the condition (``TRUE``)."""
+    cond = stats.get("admin_cond")
+    return re.sub(r"^if\s+", "", cond.strip()) if isinstance(cond, str) else cond
+
+
 def _is_stats_page(listen):
     """Can this listen section be the role's stats page (haproxy_stats_*)?"""
     stats = listen.get("stats")
@@ -206,7 +213,7 @@ def _is_stats_page(listen):
         return False
     if set(stats) - {"enable", "uri", "realm", "refresh", "hide_version", "auth", "admin_cond"}:
         return False
-    if stats.get("admin_cond") not in (None, "if TRUE", "if LOCALHOST"):
+    if _admin_cond(stats) not in (None, "TRUE", "LOCALHOST"):
         return False
     if set(listen) - {"name", "mode", "binds", "stats"}:
         return False
@@ -238,7 +245,7 @@ def _haproxy(data, out):
             out["haproxy_stats_hide_version"] = False
         out["haproxy_stats_user"] = stats["auth"][0].get("user")
         out["haproxy_stats_password"] = stats["auth"][0].get("password")
-        if stats.get("admin_cond") == "if TRUE":
+        if _admin_cond(stats) == "TRUE":
             out["haproxy_stats_admin_unrestricted"] = True
     if listens:
         out["haproxy_listens"] = listens
@@ -249,6 +256,12 @@ def _haproxy(data, out):
         for user in userlist.get("users") or []
         if isinstance(user, dict)
     ]
+    # The stats pages that stay listens (more than the role's page can hold).
+    for item in listens:
+        stats = item.get("stats")
+        auth = stats.get("auth") if isinstance(stats, dict) else None
+        if isinstance(auth, list):
+            secrets += [entry.get("password") for entry in auth if isinstance(entry, dict)]
     if any(isinstance(s, str) and weak_secret(s) for s in secrets):
         out["haproxy_allow_weak_secrets"] = True
 

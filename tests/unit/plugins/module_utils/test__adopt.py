@@ -155,6 +155,24 @@ def test_a_stats_listen_becomes_the_roles_stats_page():
     assert out["haproxy_frontends"] == HAPROXY["frontends"]
 
 
+@pytest.mark.parametrize("cond", ["TRUE", "if TRUE", " if  TRUE"])
+def test_the_parsers_admin_condition_without_if(cond):
+    """_haproxy_import keeps `stats admin if TRUE` as admin_cond "TRUE"."""
+    data = copy.deepcopy(HAPROXY)
+    data["listens"][0]["stats"]["admin_cond"] = cond
+    out = _adopt.role_variables(None, data)["variables"]
+    assert out["haproxy_stats_enabled"] is True
+    assert out["haproxy_stats_admin_unrestricted"] is True
+
+
+def test_a_weak_password_of_a_stats_page_that_stays_a_listen_is_allowed():
+    data = copy.deepcopy(HAPROXY)
+    data["listens"] = [{**STATS, "binds": [{"port": 8404}, {"port": 8405}]}]
+    out = _adopt.role_variables(None, data)["variables"]
+    assert out["haproxy_stats_enabled"] is False
+    assert out["haproxy_allow_weak_secrets"] is True
+
+
 @pytest.mark.parametrize(
     "change",
     [
