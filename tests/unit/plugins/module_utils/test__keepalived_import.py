@@ -669,3 +669,25 @@ def test_round_trip_of_every_corpus_file_with_generated_extra_lines():
         text = k.render(result["variables"], allow_weak_secrets=True)
         again = parse(text, f"{ROOT}/{name}", corpus_files())
         assert again["variables"] == result["variables"], name
+
+
+LAYOUTS = {
+    "no indentation": lambda line: line.strip(),
+    "tabs and trailing blanks": lambda line: "\t" + line.strip() + " \t",
+    "a comment after every line": lambda line: line + ("  ! note" if line.strip() else ""),
+    "braces alone on their lines": lambda line: line.replace(" {", "\n{").replace("}", "\n}\n"),
+    "braces touching the words": lambda line: line.replace(" {", "{"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("name", ENTRY_POINTS)
+def test_the_layout_does_not_change_what_is_read(name, layout):
+    files = corpus_files()
+    path = f"{ROOT}/{name}"
+    text = "\n".join(LAYOUTS[layout](line) for line in files[path].split("\n"))
+    before, after = parse(files[path], path, files), parse(text, path, files)
+    assert after["errors"] == []
+    assert after["variables"] == before["variables"]
+    assert kept_texts(after) == kept_texts(before)
+    assert [d["section"] for d in after["dropped"]] == [d["section"] for d in before["dropped"]]
