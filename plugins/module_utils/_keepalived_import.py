@@ -124,6 +124,17 @@ _VIP_OPTIONS_WITH_VALUE = (
     "track_group",
     "peer",
 )
+# Why some blocks inside known sections cannot be imported.
+_DROPPED_NESTED = {
+    "notification_email": "keepalived's own mail recipients (its SMTP client has no "
+    "authentication and no TLS; the collection mails state changes through the mailx_notify "
+    "role: set mailx_notify_recipients)",
+    "virtual_ipaddress_excluded": "addresses keepalived adds without sending them in adverts",
+    "virtual_routes": "routes keepalived adds with the VIPs",
+    "virtual_rules": "policy rules keepalived adds with the VIPs",
+    "track_process": "a tracked process",
+    "track_bfd": "a tracked BFD instance",
+}
 _DROP_ADVICE = "the variables have no place for it: taking over would drop it"
 
 
@@ -445,10 +456,10 @@ class _Importer:
         return entry, variable
 
     def nested_block(self, child, section):
+        keyword = child["words"][0][1]
+        what = _DROPPED_NESTED.get(keyword, f"a block the variables do not know inside {section}")
         self.drop(
-            child,
-            f"{section} > {_statement_text(child['words'])}",
-            f"a block the variables do not know inside {section}; {_DROP_ADVICE}",
+            child, f"{section} > {_statement_text(child['words'])}", f"{what}; {_DROP_ADVICE}"
         )
 
     def global_defs(self, node):

@@ -198,6 +198,7 @@ def test_the_article_file():
     assert public["notify_master"] == "/usr/bin/logger -t keepalived VI_PUBLIC MASTER"
     assert [d["section"] for d in result["dropped"]] == ["global_defs > notification_email"]
     assert result["dropped"][0]["line"] == 13
+    assert "mailx_notify_recipients" in result["dropped"][0]["reason"]
     assert result["origins"]["keepalived_instances[VI_PUBLIC]"] == f"{ROOT}/02-article.conf:57"
 
 
