@@ -63,7 +63,9 @@ import posixpath
 import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy import (
+    REDACTED,
     normalize as _ha_normalize,
+    secrets as _ha_secrets,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common import (
     _REMOVED,
@@ -289,6 +291,33 @@ def _merge(specific, model):
         if not covered:
             out.append(found)
     return out
+
+
+def _scrub(findings, secrets):
+    """The model's messages with any password of the input hidden (a
+    safety net: the models' messages are not meant to hold one)."""
+    secrets = sorted({x for x in secrets if isinstance(x, str) and len(x) >= 4}, key=len)
+    for found in findings:
+        for secret in reversed(secrets):
+            if secret in found["message"]:
+                found["message"] = found["message"].replace(secret, REDACTED)
+    return findings
+
+
+def _keepalived_secrets(variables):
+    return [_auth_password(inst) for _where, inst in _entries(variables, "instances")]
+
+
+def _haproxy_secrets(variables):
+    found = list(_ha_secrets(variables))
+    for _var, words in _extra_lines(variables):
+        lowered = [w.lower() for w in words]
+        if lowered[:2] == ["stats", "auth"] and len(words) > 2:
+            found.append(words[2].partition(":")[2])
+        for k, word in enumerate(lowered[:-1]):
+            if word in ("password", "insecure-password"):
+                found.append(words[k + 1])
+    return found
 
 
 def _keepalived_model(variables):
@@ -977,7 +1006,7 @@ def lint_keepalived(variables, files=None, origins=None, sysctl=None):
         (_rule_ip_forward, (sysctl,)),
     ):
         specific.extend(_guard(rule, *args))
-    model = _guard(_keepalived_model, variables)
+    model = _scrub(_guard(_keepalived_model, variables), _guard(_keepalived_secrets, variables))
     return _finish(_merge(specific, model), origins)
 
 
@@ -1611,5 +1640,5 @@ def lint_haproxy(variables, origins=None):
         _rule_admin,
     ):
         specific.extend(_guard(rule, variables))
-    model = _guard(_haproxy_model, variables)
+    model = _scrub(_guard(_haproxy_model, variables), _guard(_haproxy_secrets, variables))
     return _finish(_merge(specific, model), origins)

@@ -769,6 +769,21 @@ def test_keepalived_model_errors_become_findings():
     assert ("model-error", "keepalived configuration") in rules_at(ka_findings([]))
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        'user x insecure-password Sup3rSecretPassw0rd "',
+        "stats auth ops:Sup3rSecretPassw0rd '",
+    ],
+)
+def test_a_password_the_model_would_repeat_is_hidden(line):
+    data = ha()
+    data["listens"][0]["extra"] = [line]
+    found = lint.lint_haproxy(data)
+    assert ("model-error", "haproxy_listens[stats].extra[0]") in rules_at(found)
+    assert not [f for f in found if "Sup3rSecretPassw0rd" in f["message"]]
+
+
 def test_a_broken_rule_is_skipped_unless_strict(monkeypatch):
     def broken(*_args):
         raise RuntimeError("boom")
