@@ -40,6 +40,8 @@ REFUSED = {
     "25-sample-garp-zero.conf": "keepalived_global_defs.vrrp_garp_interval: 0 is refused by "
     "keepalived",
 }
+# Corpus files keepalived itself refuses (as the model does).
+DAEMON_REFUSED = {"25-sample-garp-zero.conf"}
 ENTRY_POINTS = sorted(p.name for p in CORPUS.glob("*.conf"))
 
 
@@ -157,6 +159,9 @@ def test_keepalived_accepts_the_corpus_file_and_its_rendered_form(name, tmp_path
             for line in output.splitlines()
             if any(w in line for w in ("invalid", "nknown", "outside range", "incompatible"))
         ]
+        if label == "original" and name in DAEMON_REFUSED:
+            assert problems, output
+            continue
         assert problems == [], (label, output)
         assert run.returncode in (0, -15, 143) or missing, (label, output)
 
