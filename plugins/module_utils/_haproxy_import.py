@@ -38,6 +38,8 @@ What a line becomes:
   the proxies use is imported (the last one before the first proxy); one
   before it had no effect (nothing used it) and one after it applies to the
   proxies below it, which the single ``haproxy_defaults`` cannot say.
+  Rules in a (named) defaults section are dropped too: the model writes an
+  anonymous one, where HAProxy refuses them.
   Several ``global`` sections are merged, as HAProxy does.
 * Lines HAProxy cannot read (an unbalanced quote, a bad escape, a control
   character, a line longer than 2047 bytes, a directive outside any
@@ -121,6 +123,8 @@ _OTHER_SECTIONS = (
 )
 _SECTIONS = ("global", "defaults", "userlist", *_PROXIES, *_OTHER_SECTIONS)
 
+# Rules HAProxy 2.6 takes in a defaults section only when it is named.
+_RULES = ("http-request", "http-response", "http-after-response", "tcp-request", "tcp-response")
 _DIGITS = re.compile(r"^[0-9]{1,12}$")
 
 
@@ -270,17 +274,55 @@ class _Section:
         self.title = " ".join([self.kind, *self.args[:1]])
 
 
-def _sections(lines, path, errors):
+_KEYWORD_RE = re.compile(r"^[a-z][a-z0-9._-]{0,39}$")
+
+
+def _sections(lines, res):
+    """The sections of ``lines``. Conditional blocks (.if ... .endif) and
+    HAProxy's message directives (.notice, .warning, .alert, .diag) are
+    dropped: the variables have no conditions."""
     sections = []
     current = None
+    block = None  # (.if line, lines inside)
+    depth = 0
     for line in lines:
-        if line.words[0] in _SECTIONS:
+        first = line.words[0]
+        title = current.title if current else "top level"
+        if first == ".if":
+            depth += 1
+            if depth == 1:
+                block = [line, 0]
+            continue
+        if depth:
+            if first == ".endif":
+                depth -= 1
+                if not depth:
+                    res.drop(
+                        block[0].no,
+                        title,
+                        f"a conditional block (.if ... .endif, {block[1]} lines): the "
+                        "variables have no conditions, so taking over would drop it",
+                    )
+            elif first not in (".elif", ".else"):
+                block[1] += 1
+            continue
+        if first.startswith("."):
+            reason = "a message directive for HAProxy's start"
+            if first in (".endif", ".elif", ".else"):
+                res.errors.append(_error(res.path, line.no, f"{first} without .if"))
+            else:
+                res.drop(line.no, title, reason)
+            continue
+        if first in _SECTIONS:
             current = _Section(line)
             sections.append(current)
         elif current is None:
-            errors.append(_error(path, line.no, f"{line.words[0][:40]!r} outside any section"))
+            word = repr(first) if _KEYWORD_RE.fullmatch(first) else "a directive"
+            res.errors.append(_error(res.path, line.no, f"{word} outside any section"))
         else:
             current.body.append(line)
+    if depth:
+        res.errors.append(_error(res.path, block[0].no, ".if without .endif"))
     return sections
 
 
@@ -546,6 +588,15 @@ def _defaults_body(res, section):
     in_extra = set()
     for line in section.body:
         w = line.words
+        if w[0] in _RULES:
+            res.drop(
+                line.no,
+                section.title,
+                f"{w[0]} rules in a defaults section: HAProxy takes them only in a named "
+                "defaults section that proxies name with from, and haproxy_defaults is written "
+                "as an anonymous one; move the rule into the proxies that use it",
+            )
+            continue
         if not line.plain():
             body.keep(line)
         elif w[0] == "option":
@@ -1071,7 +1122,7 @@ def parse(text, path=DEFAULT_PATH):
     if len(text) > MAX_INPUT:
         raise HAProxyConfigError([f"{path}: {len(text)} characters is too long for a haproxy.cfg"])
     res = _Result(path)
-    sections = _sections(_lines(text, path, res.errors), path, res.errors)
+    sections = _sections(_lines(text, path, res.errors), res)
     chosen = _defaults_choice(sections)
     verify_default = _verify_default(sections)
     defaults_name = None

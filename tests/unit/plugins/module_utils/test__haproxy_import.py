@@ -11,7 +11,7 @@ import shutil
 import subprocess
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.halb.cluster.plugins.module_utils import _haproxy as h
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy_import import parse
@@ -609,11 +609,35 @@ def test_lines_haproxy_cannot_read_are_errors(line, message):
 
 
 def test_directive_outside_any_section_is_an_error():
-    result = parse("maxconn 10\nglobal\n    maxconn 20\n")
+    result = parse("maxconn 10\nops:Secret-1\nglobal\n    maxconn 20\n")
     assert result["errors"] == [
-        {"file": "/etc/haproxy/haproxy.cfg", "line": 1, "message": "'maxconn' outside any section"}
+        {"file": "/etc/haproxy/haproxy.cfg", "line": 1, "message": "'maxconn' outside any section"},
+        {
+            "file": "/etc/haproxy/haproxy.cfg",
+            "line": 2,
+            "message": "a directive outside any section",
+        },
     ]
     assert result["variables"] == {"global": {"maxconn": 20}}
+
+
+def test_conditional_blocks_and_messages_are_dropped():
+    text = (
+        "global\n    maxconn 10\n.if defined(X)\n    daemon\n    .if streq(a,b)\n"
+        "    nbthread 2\n    .endif\n.else\n    master-worker\n.endif\n"
+        ".notice hello\n.endif\n.if true\n"
+    )
+    result = parse(text)
+    assert result["variables"] == {"global": {"maxconn": 10}}
+    assert [(d["line"], d["section"]) for d in result["dropped"]] == [
+        (3, "global"),
+        (11, "global"),
+    ]
+    assert "conditional block (.if ... .endif, 3 lines)" in result["dropped"][0]["reason"]
+    assert [(e["line"], e["message"]) for e in result["errors"]] == [
+        (12, ".endif without .if"),
+        (13, ".if without .endif"),
+    ]
 
 
 def test_crlf_tabs_and_indentation_do_not_matter():
@@ -679,6 +703,17 @@ def test_option_after_its_opposite_in_extra_stays_after_it():
     assert fe["extra"] == ["no option httplog", "option httplog"]
 
 
+def test_rules_in_a_named_defaults_section_are_dropped():
+    text = "defaults web\n    mode http\n    http-request set-header X-A 1\n    tcp-request content accept\n"
+    result = parse(text)
+    assert result["variables"] == {"defaults": {"mode": "http"}}
+    assert [(d["line"], d["section"]) for d in result["dropped"]] == [
+        (3, "defaults web"),
+        (4, "defaults web"),
+    ]
+    assert "anonymous" in result["dropped"][0]["reason"]
+
+
 def test_ssl_server_verify_none_makes_bare_ssl_verify_none():
     text = "global\n    ssl-server-verify none\nbackend b\n    server s 192.0.2.1:443 ssl\n"
     v = parse(text)["variables"]
@@ -737,6 +772,9 @@ _HEADERS = [
     "userlist u",
     "peers p",
     "frontend",
+    ".if defined(X)",
+    ".else",
+    ".endif",
 ]
 
 
@@ -764,7 +802,7 @@ _line = st.one_of(
 _config = st.lists(_line, max_size=40).map(lambda lines: "\n".join(lines))
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=300)
 @given(_config)
 def test_generated_input_gives_our_error_only_and_nothing_unchecked(text):
     """Whatever the text: parse() returns JSON data or raises HAProxyConfigError;
