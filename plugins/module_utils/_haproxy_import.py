@@ -870,6 +870,7 @@ def _proxy_body(res, section, var, kind, verify_default):
         ln.words[0] == "cookie" and _cookie_line(ln) is not None for ln in lines
     )
 
+    server_names = set()
     spilled = set()  # sequences already in extra from an earlier line on
     redirect_prefix = True
     stats = {}
@@ -937,13 +938,14 @@ def _proxy_body(res, section, var, kind, verify_default):
                 _append(body, "binds", value, line)
         elif first == "server" and back:
             value = _server(line, verify_default, has_cookie) if "server" not in spilled else None
-            servers = body.data.get("servers", [])
-            if value is None or any(s["name"] == value["name"] for s in servers):
+            servers = body.data.setdefault("servers", [])
+            if value is None or value["name"] in server_names:
                 spilled.add("server")
                 body.keep(line)
             else:
                 at = _label(f"{var}.servers", len(servers), value)
-                body.data["servers"] = [*servers, value]
+                servers.append(value)
+                server_names.add(value["name"])
                 body.where[at] = line.no
         elif first in ("default-server", "server-template"):
             spilled.add("server")
@@ -970,6 +972,8 @@ def _proxy_body(res, section, var, kind, verify_default):
             in_extra |= _extra_names(line)
     if stats:
         body.data["stats"] = {**stats, "enable": True}
+    if not body.data.get("servers"):
+        body.data.pop("servers", None)
     data = body.finish()
     return data
 
@@ -1030,6 +1034,7 @@ def _rule_line(body, line, names, spilled, redirect_prefix):
 
 def _userlist(res, section, var):
     users = []
+    seen = set()
     for line in section.body:
         w = line.words
         if (
@@ -1056,8 +1061,8 @@ def _userlist(res, section, var):
                 )
                 continue
             item = {"name": w[1], "password": password}
-            value, ok = _ok(_userlists, [{"name": "u", "users": [*users, item]}], True)
-            if not ok:
+            value, ok = _ok(_userlists, [{"name": "u", "users": [item]}], True)
+            if not ok or item["name"] in seen:
                 res.drop(
                     line.no,
                     section.title,
@@ -1065,6 +1070,7 @@ def _userlist(res, section, var):
                 )
                 continue
             users.append(item)
+            seen.add(item["name"])
             res.origin(_label(f"{var}.users", len(users) - 1, item), line.no)
             if rest:
                 res.drop(

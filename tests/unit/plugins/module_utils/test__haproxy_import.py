@@ -151,6 +151,41 @@ _SECTION_WORDS = {
 }
 
 
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("02-article.cfg", "    server web2 ", "    #server web2 "),  # a lost server
+        ("02-article.cfg", "use_backend shop if host_shop", "use_backend shop if host_blog"),
+        (
+            "02-article.cfg",
+            "weight 100 maxconn 500 cookie web2",
+            "weight 10 maxconn 500 cookie web2",
+        ),
+        ("03-debian-default.cfg", "    chroot /var/lib/haproxy\n", ""),  # a lost kept line
+        ("04-acl-routing.cfg", "acl is_api path_beg /api/", "acl is_api path_beg /apx/"),
+    ],
+)
+def test_the_round_trip_catches_a_renderer_that_loses_or_changes_a_line(name, old, new):
+    """The property of test_round_trip fails when the rendered text loses a
+    directive, a server or a kept line, or changes a value or a condition."""
+    r1 = parsed(name)
+    text2 = h.render(r1["variables"], allow_weak_secrets=True)
+    assert old in text2
+    r2 = parse(text2.replace(old, new, 1))
+    assert r2["variables"] != r1["variables"] or kept_by_variable(r2) != kept_by_variable(r1)
+
+
+def test_the_round_trip_catches_reordered_servers_and_rules():
+    r1 = parsed("02-article.cfg")
+    text2 = h.render(r1["variables"], allow_weak_secrets=True)
+    lines = text2.split("\n")
+    for prefix in ("    server web", "    use_backend "):
+        at = [i for i, line in enumerate(lines) if line.startswith(prefix)][:2]
+        swapped = list(lines)
+        swapped[at[0]], swapped[at[1]] = lines[at[1]], lines[at[0]]
+        assert parse("\n".join(swapped))["variables"] != r1["variables"]
+
+
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_files_haproxy_refuses_are_refused_by_our_model_naming_the_variable(name):
     result = parsed(name)
