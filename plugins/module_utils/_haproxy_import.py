@@ -68,7 +68,6 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._defaults im
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
     _OPTIONS,
-    _condition,
     _timeouts,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._global import (
@@ -366,7 +365,6 @@ _WARN_READERS = (
     _redirect_reader,
     _use_backend_reader,
     _acls,
-    _condition,
     _global,
     _defaults,
     _userlists,
@@ -431,13 +429,13 @@ class _Body:
 
 def _redact(line):
     """The kept text of ``line`` without a password: after ``stats auth``
-    (or an ``auth`` followed by user:password) only the user is kept, after
+    (or an ``auth`` right before a user:password) only the user is kept, after
     a ``password`` keyword nothing, whatever the quoting; ``redact()`` for
     the rest."""
     words = line.words
     for k, word in enumerate(words):
         auth = word.endswith("auth") and (
-            (k and words[k - 1].endswith("stats")) or any(":" in w for w in words[k + 1 :])
+            (k and words[k - 1].endswith("stats")) or ":" in "".join(words[k + 1 : k + 2])
         )
         if (auth or word.endswith("password")) and k + 1 < len(words):
             user = words[k + 1].partition(":")[0] if auth and ":" in words[k + 1] else ""
