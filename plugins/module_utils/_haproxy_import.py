@@ -12,7 +12,13 @@ line never continues on the next one).
 What a line becomes:
 
 * A directive the model has a key for, with a value the model can write back
-  exactly (checked with the model's own readers), goes to that key.
+  exactly (checked with the model's own readers), goes to that key, in the
+  model's normal form (``normalize()`` returns it unchanged). A value taken
+  from a double-quoted word holding a ``$`` (an environment variable HAProxy
+  expands) is not: its line stays as written. HAProxy's defaults the model
+  would write differently are written out (``option httpchk`` alone is
+  ``OPTIONS /``, a redirect without a code is 302, ``ssl`` without
+  ``verify`` is ``required`` unless ``ssl-server-verify none``).
 * Anything else in ``global``, ``defaults``, a frontend, backend or listen
   goes, as written (comment cut), to the section's ``extra`` lines, which the
   model writes at the end of the section, and is listed in ``kept``. Lines
@@ -43,7 +49,9 @@ What a line becomes:
   Several ``global`` sections are merged, as HAProxy does.
 * Lines HAProxy cannot read (an unbalanced quote, a bad escape, a control
   character, a line longer than 2047 bytes, a directive outside any
-  section) are in ``errors`` and skipped.
+  section) are in ``errors`` and skipped, as are a second section of one
+  kind with one name and an unbalanced ``.if``/``.endif``; conditional
+  blocks and ``.notice``-style lines are dropped.
 
 Only :class:`HAProxyConfigError` leaves ``parse``. The result is plain JSON
 data; ``kept`` texts have passwords redacted (``redact()``).
