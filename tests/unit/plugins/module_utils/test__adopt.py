@@ -221,7 +221,13 @@ def test_split_pair():
 
 @pytest.mark.parametrize(
     "keepalived",
-    [{}, {"instances": None}, {"instances": ["x", 3]}, {"scripts": [None, "x"]}, {"global_defs": []}],
+    [
+        {},
+        {"instances": None},
+        {"instances": ["x", 3]},
+        {"scripts": [None, "x"]},
+        {"global_defs": []},
+    ],
 )
 def test_odd_models_do_not_crash(keepalived):
     _adopt.role_variables(keepalived, {"listens": [None, {"stats": "x"}]}, [None, {"rule": 3}])
