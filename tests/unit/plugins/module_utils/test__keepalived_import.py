@@ -264,7 +264,7 @@ def test_unknown_keywords_are_kept_in_the_extra_of_their_block():
     kept = {e["variable"]: e for e in result["kept"]}
     assert kept["keepalived_instances[VI_1].extra[2]"] == {
         "file": f"{ROOT}/16-unknown-keywords.conf",
-        "line": 37,
+        "line": 40,
         "section": "vrrp_instance VI_1",
         "variable": "keepalived_instances[VI_1].extra[2]",
         "text": "dont_track_primary",
@@ -309,7 +309,7 @@ def test_track_files_both_block_names_and_keepaliveds_default_weight():
     assert variables["track_files"] == [
         {
             "name": "haproxy_down",
-            "file": "/run/halb/haproxy-down",
+            "file": "/run/haproxy-down",
             "weight": 0,
             "init_file": {"value": 1, "overwrite": True},
         },
@@ -338,7 +338,11 @@ def test_notify_hooks_in_every_form():
 def test_layouts_keepalived_reads():
     result = parsed("23-layout.conf")
     variables = result["variables"]
-    assert variables["global_defs"] == {"router_id": "lb1", "vrrp_skip_check_adv_addr": True}
+    assert variables["global_defs"] == {
+        "router_id": "lb1",
+        "enable_script_security": True,
+        "vrrp_skip_check_adv_addr": True,
+    }
     assert variables["scripts"][0]["script"] == (
         "/usr/bin/systemctl is-active --quiet haproxy.service # not a comment"
     )
