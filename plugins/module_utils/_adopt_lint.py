@@ -305,7 +305,19 @@ def _scrub(findings, secrets):
 
 
 def _keepalived_secrets(variables):
-    return [_auth_password(inst) for _where, inst in _entries(variables, "instances")]
+    found = [_auth_password(inst) for _where, inst in _entries(variables, "instances")]
+    # An auth_pass line kept verbatim (in an extra list) holds one too.
+    data = _dict(variables)
+    blocks = [_dict(data.get("global_defs"))] + [
+        item
+        for section in ("scripts", "instances", "sync_groups")
+        for _w, item in _entries(data, section)
+    ]
+    for block in blocks:
+        for line in _list(block.get("extra")):
+            words = line.split() if isinstance(line, str) else []
+            found.extend(words[k + 1] for k, w in enumerate(words[:-1]) if w == "auth_pass")
+    return found
 
 
 def _haproxy_secrets(variables):
