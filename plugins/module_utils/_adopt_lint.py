@@ -167,7 +167,7 @@ def _flag(value):
     return False
 
 
-_SAFE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+/-]{0,63}$")
+_SAFE_RE = re.compile(r"^[A-Za-z0-9_/][A-Za-z0-9_.:@+/-]{0,127}$")
 
 
 def _name(value):
