@@ -61,6 +61,13 @@ def adopt(directory, *options, inventories=(), timeout=900, log=None):
     for extra in inventories:
         args += ["-i", str(extra)]
     args += ["halb.cluster.adopt", "-e", f"adopt_inventory_dir={directory}", *options]
+    return _run(args, timeout, log)
+
+
+def _run(args, timeout, log):
+    """Run ``args`` with molecule's environment (ANSIBLE_COLLECTIONS_PATH: the
+    installed tarball), without colour; the CompletedProcess gets ``seconds``;
+    the output also goes to ``log`` (mode 0600)."""
     start = time.monotonic()
     proc = subprocess.run(
         args,
@@ -76,6 +83,16 @@ def adopt(directory, *options, inventories=(), timeout=900, log=None):
         with os.fdopen(fd, "w") as out:
             out.write(" ".join(args) + "\n" + proc.stdout + proc.stderr)
     return proc
+
+
+def playbook_site(directory, timeout=900, log=None):
+    """halb.cluster.site on molecule's inventory and the written one (-i
+    DIR), as an operator runs it once the pair is taken over."""
+    return _run(
+        ["ansible-playbook", "-i", inventory(), "-i", str(directory), "halb.cluster.site"],
+        timeout,
+        log,
+    )
 
 
 def recap(stdout):

@@ -10,7 +10,7 @@ import pathlib
 import time
 import urllib.request
 
-from adopt import Monitor, adopt, leaks, recap
+from adopt import Monitor, adopt, leaks, playbook_site, recap
 from halb_common import SteadyLoad, sh
 from halb_pair import HOSTS, VIP, settled_holder
 
@@ -63,21 +63,29 @@ def test_take_over_moves_nothing_and_loses_no_request(adopted, pair):
         sh(host, "systemctl is-active --quiet haproxy keepalived")
 
 
-def test_take_over_again_changes_nothing(adopted):
-    proc = adopt(
-        adopted,
-        "-e",
-        "adopt_apply=true",
-        inventories=[adopted],
-        timeout=900,
-        log=LOGS / "takeover-again.log",
-    )
+def test_site_yml_afterwards_changes_nothing(adopted):
+    """The pair is managed by the roles now: site.yml on the inventory with
+    the written variables (-i molecule's -i DIR) changes nothing."""
+    proc = playbook_site(adopted, log=LOGS / "site-afterwards.log")
     assert proc.returncode == 0, proc.stdout[-8000:] + proc.stderr[-3000:]
     hosts = recap(proc.stdout)
-    print(f"take-over again: {proc.seconds:.1f} s, recap {hosts}")
+    print(f"site.yml after the take-over: {proc.seconds:.1f} s, recap {hosts}")
     assert set(HOSTS) <= set(hosts), hosts
     assert all(counts["changed"] == 0 for counts in hosts.values()), hosts
     assert all(counts["failed"] == 0 for counts in hosts.values()), hosts
+    assert leaks(proc.stdout + proc.stderr) == []
+
+
+def test_a_new_import_never_overwrites_the_written_files(adopted):
+    """Imported again, the managed configurations give other variables (the
+    roles' own check, hooks ...): the run stops naming the files, and
+    leaves them as they are."""
+    files = sorted(p for p in adopted.rglob("*.yml"))
+    before = {p: p.read_bytes() for p in files}
+    proc = adopt(adopted, "-e", "adopt_preview=false", log=LOGS / "import-managed.log")
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    assert "adopt_overwrite=true" in proc.stdout + proc.stderr
+    assert {p: p.read_bytes() for p in files} == before
 
 
 def test_the_managed_pair_fails_over(pair):
