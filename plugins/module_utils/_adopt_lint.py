@@ -550,11 +550,7 @@ def _scan_commands(text, depth=0):
     found = []
     for number, line in _logical_lines(text):
         for part in _SEPARATORS.split(line):
-            words = [
-                w
-                for w in part.replace('"', " ").replace("'", " ").split()
-                if not re.match(r"^[0-9]*[<>]", w)
-            ]
+            words = _words(part)
             if not words:
                 continue
             what = _repair(words, depth)
@@ -568,12 +564,14 @@ def _file(files, path):
     return entry if isinstance(entry, dict) else None
 
 
+_NOT_WORDS = re.compile(r"[\"',\[\]]")
+
+
 def _words(part):
-    return [
-        w
-        for w in part.replace('"', " ").replace("'", " ").split()
-        if not re.match(r"^[0-9]*[<>]", w)
-    ]
+    """The words of a command: quotes, commas and brackets are spaces (so a
+    Python check's ["systemctl", "restart", "haproxy"] reads as a command),
+    redirections are left out."""
+    return [w for w in _NOT_WORDS.sub(" ", part).split() if not re.match(r"^[0-9]*[<>]", w)]
 
 
 def _is_interpreter(base):

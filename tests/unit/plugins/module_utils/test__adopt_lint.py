@@ -191,6 +191,10 @@ SCRIPT_REPAIRS = {
     "or": "#!/bin/bash\nset -e\nkillall -0 haproxy || service haproxy restart\n",
     "continued": "#!/bin/sh\npidof haproxy ||\\\n  /usr/bin/systemctl \\\n  start haproxy\n",
     "subshell": '#!/bin/sh\n[ -n "$(pidof haproxy)" ] || $(systemctl reload haproxy)\n',
+    "kill-pidfile": "#!/bin/sh\ncurl -fs http://127.0.0.1:8405/ || kill -HUP $(cat /run/haproxy.pid)\n",
+    "python": "#!/usr/bin/python3\nimport subprocess\n"
+    "if subprocess.call(['pidof', 'haproxy']):\n"
+    "    subprocess.call(['systemctl', 'restart', 'haproxy'])\n",
 }
 
 
