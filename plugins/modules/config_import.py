@@ -25,13 +25,13 @@ description:
     scripts run as root, weak passwords, C(stats admin if TRUE), C(verify
     none), removed directives, an unused backend ...). docs/adopt.md lists
     every rule.
-  - To run a script, keepalived needs its program: the module reads the
+  - To run a script, keepalived needs its program, so the module reads the
     programs that C(vrrp_script) and the notify hooks run (existence, owner,
     mode, and the first 64 KiB of a regular file, to see what it does).
   - Reads only; runs the same in check mode. The playbook
     C(halb.cluster.adopt) calls it on both nodes of a pair.
   - RV(variables) holds the passwords of the configurations (VRRP, the stats
-    page, userlists) as the roles need them: register the result with
+    page, userlists) as the roles need them. Register the result with
     C(no_log=true), as C(halb.cluster.adopt) does. RV(kept), RV(dropped),
     RV(errors) and RV(findings) never hold a password.
 author:

@@ -18,7 +18,16 @@ import yaml
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import derive_host_config
 
 FILTER_DIR = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "filter"
-FILES = ("adopt", "firewalld", "haproxy", "keepalived", "mailx_notify", "rsyslog", "values")
+FILES = (
+    "adopt",
+    "adopt_pair",
+    "firewalld",
+    "haproxy",
+    "keepalived",
+    "mailx_notify",
+    "rsyslog",
+    "values",
+)
 
 
 def _filters():
