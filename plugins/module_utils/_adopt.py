@@ -23,6 +23,8 @@ docs/adopt.md explains them):
 - scripts run as the role's unprivileged ``keepalived_script_user`` unless the
   configuration named another user than root (``script_user``),
   ``enable_script_security`` on;
+- a VIP without ``dev`` gets the instance's interface, where keepalived
+  puts it anyway;
 - weak passwords are kept (changing the VRRP password on one node at a time
   splits the pair), with ``keepalived_allow_weak_secrets`` /
   ``haproxy_allow_weak_secrets`` set to true and the lint finding
@@ -177,6 +179,7 @@ def _keepalived(data, findings, fixes, out):
             out[var] = values[0]
             for inst in instances:
                 del inst[key]
+    _vip_devices(instances, fixes)
     if data.get("instances") is not None:
         out["keepalived_instances"] = instances
     weak = [
@@ -196,6 +199,37 @@ def _admin_cond(stats):
     takes both forms, and the parser keeps only the condition (``TRUE``)."""
     cond = stats.get("admin_cond")
     return re.sub(r"^if\s+", "", cond.strip()) if isinstance(cond, str) else cond
+
+
+def _vip_devices(instances, fixes):
+    """A VIP without dev goes where keepalived puts it, the instance's
+    interface, and says so (keepalived adds the same address to the same
+    interface: a reload changes nothing)."""
+    for inst in instances:
+        interface = inst.get("interface")
+        vips = inst.get("virtual_ipaddresses")
+        if not isinstance(interface, str) or not interface or any(c.isspace() for c in interface):
+            continue
+        if not isinstance(vips, list):
+            continue
+        changed = False
+        for index, vip in enumerate(vips):
+            if isinstance(vip, str) and not any(c.isspace() for c in vip.strip()):
+                vip = vips[index] = {"address": vip.strip()}
+            if isinstance(vip, dict) and vip.get("address") and not vip.get("dev"):
+                vip["dev"] = interface
+                changed = True
+        if changed:
+            fixes.append(
+                {
+                    "rule": "vip-without-dev",
+                    "variable": f"keepalived_instances[{_name(inst)}].virtual_ipaddresses",
+                    "message": (
+                        f"every VIP without dev gets dev {interface}, the instance's interface, "
+                        "where keepalived puts it anyway"
+                    ),
+                }
+            )
 
 
 def _is_stats_page(listen):

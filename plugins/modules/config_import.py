@@ -26,8 +26,9 @@ description:
     none), removed directives, an unused backend ...). docs/adopt.md lists
     every rule.
   - To run a script, keepalived needs its program, so the module reads the
-    programs that C(vrrp_script) and the notify hooks run (existence, owner,
-    mode, and the first 64 KiB of a regular file, to see what it does).
+    programs that C(vrrp_script) and the notify hooks run, the scripts they
+    hand to an interpreter, and what those scripts run in turn (existence,
+    owner, mode, and the first 64 KiB of a regular file, to see what it does).
   - Reads only; runs the same in check mode. The playbook
     C(halb.cluster.adopt) calls it on both nodes of a pair.
   - RV(variables) holds the passwords of the configurations (VRRP, the stats
@@ -170,7 +171,6 @@ import glob
 import os
 import pwd
 import re
-import shlex
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
@@ -190,8 +190,8 @@ MAX_CONFIG = 4 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 8
 MAX_FILES = 256
 MAX_PROGRAM = 64 * 1024
+MAX_PROGRAM_ROUNDS = 4
 _INCLUDE = re.compile(r"^\s*include\s+(\S+)", re.MULTILINE)
-_NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
 
 
 def read_text(module, path, limit=MAX_CONFIG):
@@ -231,36 +231,6 @@ def included_files(module, path, text):
                     continue
                 found[name] = content
                 pending.append((name, content, depth + 1))
-    return found
-
-
-def _command_program(command):
-    """The program a keepalived script or notify command runs (its first word)."""
-    if isinstance(command, dict):
-        command = command.get("script")
-    if not isinstance(command, str) or not command.strip():
-        return None
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        words = command.split()
-    return words[0] if words else None
-
-
-def programs(config):
-    """The absolute program paths a keepalived model input runs, in order."""
-    found = []
-    if not isinstance(config, dict):
-        return found
-    commands = [s.get("script") for s in config.get("scripts") or [] if isinstance(s, dict)]
-    for section in ("instances", "sync_groups"):
-        for item in config.get(section) or []:
-            if isinstance(item, dict):
-                commands += [item.get(key) for key in _NOTIFY_KEYS]
-    for command in commands:
-        program = _command_program(command)
-        if program and program.startswith("/") and program not in found:
-            found.append(program)
     return found
 
 
@@ -344,7 +314,13 @@ def run(module, keepalived_conf, haproxy_cfg):
             for key in ("kept", "dropped", "errors"):
                 result[key] += parsed[key]
             result["origins"].update(parsed["origins"])
-            files = {path: describe(path) for path in programs(parsed["variables"])}
+            # What the rules look at: the programs the checks and hooks run,
+            # and (through the scripts' texts) what those run in turn.
+            for _round in range(MAX_PROGRAM_ROUNDS):
+                wanted = lint.paths_to_read(parsed["variables"], files)
+                if not wanted:
+                    break
+                files.update((path, describe(path)) for path in wanted)
             result["findings"] += lint.lint_keepalived(
                 parsed["variables"], files, parsed["origins"], sysctl=sysctl_values()
             )

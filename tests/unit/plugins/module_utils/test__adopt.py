@@ -231,3 +231,18 @@ def test_split_pair():
 )
 def test_odd_models_do_not_crash(keepalived):
     _adopt.role_variables(keepalived, {"listens": [None, {"stats": "x"}]}, [None, {"rule": 3}])
+
+
+def test_a_vip_without_dev_gets_the_instances_interface():
+    result = keepalived_vars()
+    vi1, vi2 = result["variables"]["keepalived_instances"]
+    assert vi1["virtual_ipaddresses"] == [{"address": "192.0.2.100", "prefix": 24, "dev": "eth0"}]
+    assert vi2["virtual_ipaddresses"][0]["dev"] == "eth1"
+    assert "vip-without-dev" in {f["rule"] for f in result["fixes"]}
+    data = copy.deepcopy(KEEPALIVED)
+    data["instances"][0]["virtual_ipaddresses"] = [{"address": "192.0.2.100", "dev": "eth9"}]
+    data["instances"][0]["interface"] = "eth0 eth1"
+    out = keepalived_vars(data=data)["variables"]
+    assert out["keepalived_instances"][0]["virtual_ipaddresses"] == [
+        {"address": "192.0.2.100", "dev": "eth9"}
+    ]

@@ -199,3 +199,18 @@ def test_one_file_is_enough(tmp_path):
     assert not result.get("failed"), result.get("msg")
     assert result["keepalived"] is None and result["vips"] == []
     assert "keepalived_instances" not in result["variables"]
+
+
+def test_a_script_handed_to_an_interpreter_is_read_too(tmp_path):
+    check = tmp_path / "check_haproxy.sh"
+    check.write_text(CHECK)
+    conf(tmp_path, f"/bin/sh {check}")
+    result = run_module(
+        "config_import",
+        {"keepalived_conf": str(tmp_path / "keepalived.conf"), "haproxy_cfg": str(tmp_path / "x")},
+        tmp_path,
+    )
+    assert not result.get("failed"), result.get("msg")
+    assert result["files"][str(check)]["exists"] is True
+    assert "check-script-repairs" in {f["rule"] for f in result["findings"]}
+    assert not result["variables"].get("keepalived_scripts")
