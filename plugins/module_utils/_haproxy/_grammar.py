@@ -116,6 +116,21 @@ def _quote(text):
 _PLAIN_WORD = re.compile("[^\\s'\"\\\\#$\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
+# A free-text value that a message repeats may hold a password (an extra line
+# `user x insecure-password SECRET "`, `stats auth admin:SECRET` that did not
+# read as words): everything after such a keyword is hidden.
+_SECRET_TAIL = re.compile(
+    r"(?i)((?:^|\s)(?:(?:insecure-)?password|auth)\s+(?:[^:\s]+:)?).*$", re.DOTALL
+)
+
+
+def _shown(value):
+    """show() of free text, with what follows a password keyword hidden."""
+    if isinstance(value, str):
+        value = _SECRET_TAIL.sub(lambda m: m.group(1) + "********", value)
+    return show(value)
+
+
 def _as_raw(errs, where, value, what="value"):
     """Free text written as is after a keyword (an ACL criterion, a condition,
     a line): it must read as words in HAProxy's grammar, without a comment,
@@ -125,7 +140,7 @@ def _as_raw(errs, where, value, what="value"):
     if is_int(value):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        errs.append(f"{where}: {show(value)} is not a non-empty string")
+        errs.append(f"{where}: {_shown(value)} is not a non-empty string")
         return None
     if CONTROL_RE.search(value):
         errs.append(
@@ -142,12 +157,12 @@ def _as_raw(errs, where, value, what="value"):
     words, problem = _scan(value)
     if problem == "comment":
         errs.append(
-            f"{where}: {show(value)} contains a # outside quotes, which would start a comment "
+            f"{where}: {_shown(value)} contains a # outside quotes, which would start a comment "
             "in haproxy.cfg; quote or escape it (\\#)"
         )
         return None
     if problem:
-        errs.append(f"{where}: {show(value)} has {problem}, which HAProxy refuses")
+        errs.append(f"{where}: {_shown(value)} has {problem}, which HAProxy refuses")
         return None
     if len(words) > _MAX_WORDS:
         errs.append(f"{where}: {len(words)} words; HAProxy reads at most {_MAX_WORDS} on a line")

@@ -631,3 +631,22 @@ def test_not_a_mapping_anywhere_is_a_config_error():
         assert h.check(value)["errors"]
     assert h.secrets({"listens": 1.5, "userlists": 7}) == []
     assert h.redact(None) is None and h.redact(5) == 5
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'user x insecure-password S3cretPw9 "',
+        'stats auth admin:S3cretPw9 "x',
+        'user bob password $6$S3cretPw9 "',
+        "stats auth admin:S3cretPw9 #c",
+    ],
+)
+def test_an_unreadable_extra_line_is_repeated_without_its_password(line):
+    """The model names a line it cannot read; the password in it stays hidden
+    (issue 19: imported hand-built lines reach extra)."""
+    with pytest.raises(h.HAProxyConfigError) as info:
+        h.normalize({"global": {"extra": [line]}})
+    text = " ".join(info.value.errors)
+    assert "haproxy_global.extra[0]" in text
+    assert "S3cretPw9" not in text and "********" in text
