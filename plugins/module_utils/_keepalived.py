@@ -112,6 +112,9 @@ PROFILES = {
     "fast": {"version": 3, "advert_int": 0.1},
 }
 _AUTH_TYPES = ("PASS", "AH")
+# Priority 255 makes a node the "address owner" (RFC 3768/5798): keepalived
+# starts it as MASTER, always preempts, and ties several rules to it.
+_OWNER = 255
 _NOTIFY_KEYS = ("notify", "notify_master", "notify_backup", "notify_fault", "notify_stop")
 _MAX_PASS = 8
 # The shortest VRRP PASS password accepted without keepalived_allow_weak_secrets:
@@ -840,6 +843,33 @@ def _instances(errs, warns, data, strict, allow_weak=False):
                 f"{where}.nopreempt: keepalived honours nopreempt only with state BACKUP "
                 "(state is MASTER); set state: BACKUP on every node"
             )
+        owner = inst["priority"] == _OWNER
+        # keepalived 2.2.7 and 2.3.3 (vrrp.c, vrrp_complete_instance) report
+        # each of these as a configuration error: --config-test exits 5.
+        if inst["nopreempt"] and owner and inst["state"] != "MASTER":
+            errs.append(
+                f"{where}.nopreempt: priority 255 makes this node the address owner, which "
+                'always takes the VIP, and keepalived refuses nopreempt with it ("nopreempt '
+                'is incompatible with priority 255"); give every node a priority of 254 or '
+                "less, or remove nopreempt"
+            )
+        if strict and inst["state"] is not None and inst["priority"] is not None:
+            if inst["state"] == "MASTER" and not owner:
+                errs.append(
+                    f"{where}.state: MASTER with priority {inst['priority']}: with vrrp_strict "
+                    "(keepalived_global_defs.vrrp_strict) keepalived starts only the address "
+                    'owner (priority 255) as MASTER and refuses this ("State MASTER must match '
+                    'being address owner"); use state: BACKUP (the role derives it when neither '
+                    "state nor keepalived_state is set; the highest priority still becomes "
+                    "master), or remove vrrp_strict"
+                )
+            elif inst["state"] == "BACKUP" and owner:
+                errs.append(
+                    f"{where}.state: BACKUP with priority 255: with vrrp_strict "
+                    "(keepalived_global_defs.vrrp_strict) priority 255 makes this node the "
+                    'address owner, which keepalived requires to start as MASTER ("State '
+                    'MASTER must match being address owner"); use a priority of 254 or less'
+                )
         if inst["nopreempt"] and inst["preempt_delay"]:
             errs.append(f"{where}.preempt_delay: has no effect together with nopreempt")
         elif inst["preempt_delay"] and inst["state"] == "MASTER":
@@ -858,6 +888,25 @@ def _instances(errs, warns, data, strict, allow_weak=False):
         )
         if auth:
             inst["authentication"] = auth
+        if (
+            auth
+            and auth["type"] == "AH"
+            and inst["state"] == "MASTER"
+            and inst["priority"] is not None
+            and not owner
+            and not strict
+            and effective_version == 2
+        ):
+            # A node must hear an advert to learn the AH sequence number
+            # before it may take over (vrrp.c, vrrp_complete_instance).
+            errs.append(
+                f"{where}.state: MASTER with AH authentication and priority {inst['priority']}: "
+                "a node must hear an advert to learn the AH sequence number before it takes "
+                'over, and keepalived refuses this ("Initial state master is incompatible with '
+                'AH authentication"); use state: BACKUP on every node (the role derives it '
+                "with AH when neither state nor keepalived_state is set; the highest priority "
+                "becomes master after 3 advert intervals)"
+            )
         inst["track_scripts"] = _tracked(
             errs, f"{where}.track_scripts", item.get("track_scripts"), "script"
         )
@@ -965,6 +1014,13 @@ def _sync_groups(errs, warns, data, instance_names):
                 continue
             member_of[member] = name
             members.append(member)
+        if len(raw_members) == 1 and members:
+            errs.append(
+                f"{where}.group: lists one instance ({members[0]}); keepalived refuses a sync "
+                'group of one ("Sync group has only 1 virtual router(s)"): a sync group keeps '
+                "two or more instances in the same state; list at least two instances, or "
+                "remove the sync group and put its notify hooks on the instance"
+            )
         group = {"name": name, "group": members}
         for key in _NOTIFY_KEYS:
             hook = _notify(errs, f"{where}.{key}", item.get(key))
@@ -1036,10 +1092,23 @@ def _cross_checks(errs, config):
                     "the first IPv6 virtual address must be link-local (fe80::/10, RFC 5798)"
                 )
     for group in config["sync_groups"]:
+        # keepalived (vrrp_sync.c, vrrp_sync_set_group) walks the members in
+        # order: a BACKUP after members that are all address owners (MASTER
+        # with priority 255) is a configuration error.
+        owners_only = None
         for member in group.get("group", []):
             inst = next((i for i in config["instances"] if i.get("name") == member), None)
             if inst is None:
                 continue
+            if owners_only and inst.get("state") == "BACKUP":
+                errs.append(
+                    f"{VAR_NAMES['sync_groups']}[{group['name']}].group: {member} starts as "
+                    "BACKUP after instances that are all address owners (state MASTER, priority "
+                    '255); keepalived refuses the mix ("some member(s) as address owner and '
+                    'some not"): give the members of a sync group the same role'
+                )
+            if owners_only is not False:
+                owners_only = inst.get("state") == "MASTER" and inst.get("priority") == _OWNER
             for key in TRACKED_SECTIONS:
                 for j, tracked in enumerate(inst.get(key, [])):
                     weight = effective_weight(config, tracked, key)
@@ -1373,6 +1442,24 @@ def _flag(value):
     return value is True or (isinstance(value, int) and value == 1)
 
 
+def _starts_as_backup(data, inst):
+    """Whether keepalived refuses state MASTER for this instance of the
+    first host: with vrrp_strict or AH authentication, MASTER is only for
+    the address owner (priority 255). Every node then starts as BACKUP and
+    the highest priority becomes master after the master-down interval."""
+    priority = inst.get("priority")
+    if isinstance(priority, str) and priority.strip().isdigit():
+        priority = int(priority.strip())
+    if priority == _OWNER and not isinstance(priority, bool):
+        return False
+    global_defs = data.get("global_defs")
+    if isinstance(global_defs, dict) and _flag(global_defs.get("vrrp_strict")):
+        return True
+    auth = inst.get("authentication")
+    kind = auth.get("type") if isinstance(auth, dict) else None
+    return isinstance(kind, str) and kind.strip().upper() == "AH"
+
+
 def _names(refs):
     """The names a list of references (names or {name, ...}) holds."""
     out = set()
@@ -1434,8 +1521,10 @@ def derive_host_config(
 
     ``members`` is the ordered list of the pair's hosts (the inventory group):
     the first is MASTER with ``priority_base``, the next ones BACKUP with
-    ``priority_step`` less each. ``priority``/``state`` override that for this
-    host. With ``unicast`` (or ``unicast: true`` on an instance), the source
+    ``priority_step`` less each; with ``vrrp_strict`` or AH authentication,
+    which keepalived allows to start as MASTER only the address owner
+    (priority 255), every node starts as BACKUP unless its priority is 255.
+    ``priority``/``state`` override that for this host. With ``unicast`` (or ``unicast: true`` on an instance), the source
     address is the host's own address on the VRRP interface and the peers are
     the other members' addresses there, taken from ``facts`` (host -> Ansible
     facts). ``notify`` (a command line or ``{script, user}``, e.g. the
@@ -1552,8 +1641,10 @@ def derive_host_config(
                 inst["state"] = state
             elif _flag(inst.get("nopreempt")):
                 inst["state"] = "BACKUP"
+            elif index == 0 and not _starts_as_backup(data, inst):
+                inst["state"] = "MASTER"
             else:
-                inst["state"] = "MASTER" if index == 0 else "BACKUP"
+                inst["state"] = "BACKUP"
         iface = inst.get("interface")
         if wants_unicast and isinstance(iface, str) and _IFACE_RE.fullmatch(iface):
             # The VIPs as written: their family is the instance's, and the

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
+import subprocess
 
 import pytest
 import yaml
 
 from ansible_collections.halb.cluster.plugins.module_utils import _keepalived as k
+from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
 
 from .cases import FACTS, base, pair
 from .edit import DELETE, set_at
@@ -81,6 +84,29 @@ def test_script_paths_and_users():
 
 
 I0 = ("instances", 0)
+
+
+def with_second_instance(data, **keys):
+    """Adds VI_2 (VI_1's settings on VRID 52 with its own VIP), and returns
+    data: keepalived refuses a sync group of one instance."""
+    second = dict(
+        data["instances"][0],
+        name="VI_2",
+        virtual_router_id=52,
+        virtual_ipaddresses=[{"address": "192.0.2.20", "prefix": 24}],
+    )
+    second.update(keys)
+    data["instances"].append(second)
+    return data
+
+
+def synced(*members, name="G1"):
+    """A change adding VI_2 and a sync group of ``members`` (VI_1 and VI_2 by default)."""
+    return lambda d: (
+        with_second_instance(d),
+        d.update(sync_groups=[{"name": name, "group": list(members or ("VI_1", "VI_2"))}]),
+    )
+
 
 BAD = {
     "unknown key (typo)": (
@@ -206,7 +232,7 @@ BAD = {
         "keepalived_instances[VI_1].track_interfaces[0].name: eth0 is the instance's own interface",
     ),
     "weighted script in a sync group": (
-        set_at(("sync_groups",), [{"name": "G1", "group": ["VI_1"]}]),
+        synced(),
         "keepalived_instances[VI_1].track_scripts[0]: 'chk_haproxy' has weight -30, but VI_1 is in sync group 'G1'",
     ),
     "strict ipv6 without link-local first": (
@@ -302,8 +328,8 @@ BAD = {
         "keepalived_global_defs.max_auto_priority: 100 is out of range 1-99",
     ),
     "sync group unknown member": (
-        set_at(("sync_groups",), [{"name": "G1", "group": ["VI_9"]}]),
-        "keepalived_sync_groups[G1].group[0]: 'VI_9' is not an instance of keepalived_instances (VI_1)",
+        set_at(("sync_groups",), [{"name": "G1", "group": ["VI_1", "VI_9"]}]),
+        "keepalived_sync_groups[G1].group[1]: 'VI_9' is not an instance of keepalived_instances (VI_1)",
     ),
     "notify relative path": (
         set_at((*I0, "notify_master"), "notify.sh master"),
@@ -461,7 +487,7 @@ BAD.update(
             lambda d: (
                 track_file(weight=-60)(d),
                 d["instances"][0].update(track_scripts=[]),
-                d.update(sync_groups=[{"name": "G1", "group": ["VI_1"]}]),
+                synced()(d),
             ),
             "keepalived_instances[VI_1].track_files[0]: 'haproxy_down' has weight -60, but VI_1 "
             "is in sync group 'G1', where keepalived ignores weighted checks; use weight 0",
@@ -727,10 +753,11 @@ def test_track_in_a_sync_group_uses_weight_zero():
     data = pair()
     data.pop("scripts", None)
     data["instances"][0].pop("track_scripts", None)
-    data["sync_groups"] = [{"name": "VG", "group": [data["instances"][0]["name"]]}]
+    with_second_instance(data)
+    data["sync_groups"] = [{"name": "VG", "group": ["VI_1", "VI_2"]}]
     lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=TRACK)
-    refs = lb1["instances"][0]["track_scripts"]
-    assert {"name": "chk_haproxy", "weight": 0} in refs
+    for inst in lb1["instances"]:
+        assert {"name": "chk_haproxy", "weight": 0} in inst["track_scripts"]
 
 
 _BACKENDS = {
@@ -756,9 +783,11 @@ def test_a_weighted_only_check_lowers_the_priority_and_stays_out_of_sync_groups(
     assert _tracked(lb1)[0] == ["chk_haproxy", "chk_haproxy_backends"]
     text = k.render(lb1)
     assert "vrrp_script chk_haproxy_backends {" in text and "    weight -60\n" in text
-    data["sync_groups"] = [{"name": "VG", "group": [data["instances"][0]["name"]]}]
-    synced = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=track)
-    assert synced["instances"][0]["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
+    with_second_instance(data)
+    data["sync_groups"] = [{"name": "VG", "group": ["VI_1", "VI_2"]}]
+    in_group = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, track=track)
+    for inst in in_group["instances"]:
+        assert inst["track_scripts"] == [{"name": "chk_haproxy", "weight": 0}]
 
 
 def test_no_track_changes_nothing():
@@ -834,7 +863,8 @@ def _with_extra():
     data["scripts"][0]["extra"] = ["init_fail"]
     data["instances"][0]["extra"] = ["garp_master_delay 5", "dont_track_primary"]
     data["instances"][0]["track_scripts"] = [{"name": "chk_haproxy", "weight": 0}]
-    data["sync_groups"] = [{"name": "G", "group": ["VI_1"], "extra": ["smtp_alert"]}]
+    with_second_instance(data, extra=None)
+    data["sync_groups"] = [{"name": "G", "group": ["VI_1", "VI_2"], "extra": ["smtp_alert"]}]
     return data
 
 
@@ -939,7 +969,8 @@ def test_bad_extra_lines_name_the_variable(section, line, expected):
 
 def test_extra_that_is_not_a_list_names_the_variable():
     data = base()
-    data["sync_groups"] = [{"name": "G", "group": ["VI_1"], "extra": "smtp_alert"}]
+    with_second_instance(data)
+    data["sync_groups"] = [{"name": "G", "group": ["VI_1", "VI_2"], "extra": "smtp_alert"}]
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.normalize(data)
     assert "keepalived_sync_groups[G].extra: expected a list, got str" in info.value.errors
@@ -971,3 +1002,214 @@ def test_fractions_are_written_in_plain_decimal_notation():
     text = k.render(data)
     assert "    vrrp_garp_interval 0.000001\n" in text
     assert "    vrrp_gna_interval 0.1234\n" in text
+
+
+# ---------------------------------------------------------------------------
+# Shapes keepalived itself refuses (--config-test exits 5 on 2.2.7 and 2.3.3):
+# the model refuses exactly these, naming the variable, before the binary.
+# keepalived/vrrp/vrrp.c (vrrp_complete_instance) and vrrp_sync.c
+# (vrrp_sync_set_group).
+# ---------------------------------------------------------------------------
+
+_AH = {"type": "AH", "password": "Xk3pQ9zL"}
+
+
+def _two_instances(interface="eth0"):
+    """Two BACKUP instances (priority 100), no authentication, no scripts."""
+    return {
+        "global_defs": {"router_id": "lb1"},
+        "instances": [
+            {
+                "name": name,
+                "interface": interface,
+                "virtual_router_id": vrid,
+                "priority": 100,
+                "state": "BACKUP",
+                "virtual_ipaddresses": [{"address": address, "prefix": 24}],
+            }
+            for name, vrid, address in (("VI_1", 51, "192.0.2.10"), ("VI_2", 52, "192.0.2.20"))
+        ],
+    }
+
+
+def _vi1(**keys):
+    return lambda d: d["instances"][0].update(keys)
+
+
+def _strict(d):
+    d["global_defs"]["vrrp_strict"] = True
+
+
+def _ah(d):
+    d["instances"][0]["authentication"] = dict(_AH)
+
+
+def _group(*members):
+    return lambda d: d.update(sync_groups=[{"name": "G1", "group": list(members)}])
+
+
+def _steps(*edits):
+    def apply(d):
+        for edit in edits:
+            edit(d)
+
+    return apply
+
+
+# id: (common edit, refused edit, accepted edits, model message, keepalived's message)
+DAEMON_REFUSED = {
+    "sync group of one instance": (
+        _steps(),
+        _group("VI_1"),
+        [_group("VI_1", "VI_2")],
+        "keepalived_sync_groups[G1].group: lists one instance (VI_1); keepalived refuses a "
+        "sync group of one",
+        "Sync group G1 has only 1 virtual router(s)",
+    ),
+    "vrrp_strict with MASTER below 255": (
+        _strict,
+        _vi1(state="MASTER", priority=150),
+        [_vi1(state="MASTER", priority=255), _vi1(state="BACKUP", priority=150)],
+        "keepalived_instances[VI_1].state: MASTER with priority 150: with vrrp_strict "
+        "(keepalived_global_defs.vrrp_strict) keepalived starts only the address owner",
+        "State MASTER must match being address owner",
+    ),
+    "vrrp_strict with BACKUP at 255": (
+        _strict,
+        _vi1(state="BACKUP", priority=255),
+        [_vi1(state="BACKUP", priority=254)],
+        "keepalived_instances[VI_1].state: BACKUP with priority 255: with vrrp_strict",
+        "State MASTER must match being address owner",
+    ),
+    "AH with MASTER below 255": (
+        _ah,
+        _vi1(state="MASTER", priority=150),
+        [_vi1(state="BACKUP", priority=150), _vi1(state="MASTER", priority=255)],
+        "keepalived_instances[VI_1].state: MASTER with AH authentication and priority 150",
+        "Initial state master is incompatible with AH authentication",
+    ),
+    "nopreempt at 255": (
+        _vi1(nopreempt=True),
+        _vi1(priority=255),
+        [_vi1(priority=254)],
+        "keepalived_instances[VI_1].nopreempt: priority 255 makes this node the address owner",
+        "nopreempt is incompatible with priority 255",
+    ),
+    "sync group: BACKUP after address owners": (
+        _vi1(state="MASTER", priority=255),
+        _group("VI_1", "VI_2"),
+        # keepalived walks the group in order: an owner after a BACKUP passes.
+        [_group("VI_2", "VI_1")],
+        "keepalived_sync_groups[G1].group: VI_2 starts as BACKUP after instances that are all "
+        "address owners",
+        "Sync group G1 has some member(s) as address owner and some not",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAEMON_REFUSED))
+def test_the_model_refuses_what_keepalived_refuses(case):
+    common, refused, accepted, expected, _daemon = DAEMON_REFUSED[case]
+    for edit in accepted:
+        data = _two_instances()
+        common(data)
+        edit(data)
+        k.normalize(data)
+    data = _two_instances()
+    common(data)
+    refused(data)
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.normalize(data)
+    assert any(e.startswith(expected) for e in info.value.errors), info.value.errors
+    assert len(info.value.errors) == 1, info.value.errors
+    assert "Xk3pQ9zL" not in str(info.value)
+
+
+KEEPALIVED = shutil.which("keepalived")
+
+
+def _config_test(text, tmp_path):
+    path = tmp_path / "keepalived.conf"
+    path.write_text(text)
+    run = subprocess.run(
+        [KEEPALIVED, "--config-test", "-l", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.skipif(KEEPALIVED is None, reason="keepalived is not installed")
+@pytest.mark.parametrize("case", sorted(DAEMON_REFUSED))
+def test_keepalived_refuses_the_same_shapes(case, tmp_path):
+    """The rule is keepalived's: its --config-test accepts the accepted
+    shapes and refuses the refused one (rendered past the model's checks)."""
+    interfaces = sorted(p.name for p in pathlib.Path("/sys/class/net").iterdir() if p.name != "lo")
+    if not interfaces:
+        pytest.skip("no network interface but lo")
+    common, refused, accepted, _expected, daemon = DAEMON_REFUSED[case]
+    for edit in accepted:
+        data = _two_instances(interfaces[0])
+        common(data)
+        edit(data)
+        rc, output = _config_test(k.render(data), tmp_path)
+        # keepalived 2.2.7 may end its config test with SIGTERM; 2.3 exits 0.
+        assert rc in (0, -15, 143), output
+    config = k.normalize(_two_instances(interfaces[0]))
+    common(config)
+    refused(config)
+    rc, output = _config_test(k.render(config, normalized=True), tmp_path)
+    assert rc == 5 and daemon in output, output
+
+
+def test_derived_configs_with_ah_start_every_node_as_backup():
+    # keepalived refuses state MASTER with AH unless priority 255: every node
+    # starts as BACKUP, the highest priority becomes master.
+    data = pair()
+    data["instances"][0]["authentication"] = dict(_AH)
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS)
+    lb2 = k.derive_host_config(data, "lb2", ["lb1", "lb2"], FACTS)
+    assert [(c["instances"][0]["state"], c["instances"][0]["priority"]) for c in (lb1, lb2)] == [
+        ("BACKUP", 150),
+        ("BACKUP", 140),
+    ]
+    assert (
+        cluster_errors(
+            {"lb1": {"config": lb1, "facts": FACTS["lb1"]}, "lb2": {"config": lb2, "facts": None}}
+        )
+        == []
+    )
+    # ... unless the first node is the address owner.
+    owner = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, priority_base=255)
+    assert owner["instances"][0]["state"] == "MASTER"
+    # PASS keeps the first node MASTER.
+    data["instances"][0]["authentication"] = {"type": "PASS", "password": "s3cr3tXY"}
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS)
+    assert lb1["instances"][0]["state"] == "MASTER"
+
+
+@pytest.mark.parametrize("strict", [True, "yes"])
+def test_derived_configs_with_vrrp_strict_start_as_backup_unless_owner(strict):
+    data = pair()
+    data["instances"][0].pop("authentication")
+    data["global_defs"]["vrrp_strict"] = strict
+    lb1 = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS)
+    assert lb1["instances"][0]["state"] == "BACKUP"
+    owner = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, priority_base="255")
+    assert (owner["instances"][0]["state"], owner["instances"][0]["priority"]) == ("MASTER", 255)
+    second = k.derive_host_config(data, "lb2", ["lb1", "lb2"], FACTS, priority_base=255)
+    assert (second["instances"][0]["state"], second["instances"][0]["priority"]) == ("BACKUP", 245)
+
+
+def test_an_explicit_master_state_with_ah_is_refused_naming_the_state():
+    data = pair()
+    data["instances"][0]["authentication"] = dict(_AH)
+    with pytest.raises(k.KeepalivedConfigError) as info:
+        k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, state="MASTER")
+    assert any(
+        e.startswith("keepalived_instances[VI_1].state: MASTER with AH authentication")
+        and "use state: BACKUP on every node" in e
+        for e in info.value.errors
+    ), info.value.errors

@@ -30,6 +30,20 @@ FULL = yaml.safe_load((pathlib.Path(__file__).parent / "golden" / "full.yml").re
 MEMBERS = ["lb1", "lb2"]
 
 
+def synced(data, **group):
+    """Adds VI_2 (VI_1 on VRID 52 with its own VIP) and a sync group of both
+    (keepalived refuses a sync group of one instance)."""
+    data["instances"].append(
+        dict(
+            data["instances"][0],
+            name="VI_2",
+            virtual_router_id=52,
+            virtual_ipaddresses=[{"address": "192.0.2.20", "prefix": 24}],
+        )
+    )
+    data["sync_groups"] = [{"name": "G", "group": ["VI_1", "VI_2"], **group}]
+
+
 def errors_of(data, **options):
     with pytest.raises(k.KeepalivedConfigError) as info:
         k.normalize(data, **options)
@@ -160,7 +174,7 @@ INJECTION = {
         "keepalived_instances[VI_1].authentication.password: may hold only printable ASCII",
     ),
     "sync group name": (
-        lambda d: d.update(sync_groups=[{"name": "G\n1", "group": ["VI_1"]}]),
+        lambda d: synced(d, name="G\n1"),
         "keepalived_sync_groups[0].name: ",
     ),
     "tracked interface": (
@@ -184,7 +198,7 @@ INJECTION = {
         "keepalived_scripts[chk_haproxy].extra[0]: a block",
     ),
     "extra line with a quote left open": (
-        lambda d: d.update(sync_groups=[{"name": "G", "group": ["VI_1"], "extra": ['x "y']}]),
+        lambda d: synced(d, extra=['x "y']),
         "keepalived_sync_groups[G].extra[0]: has an unbalanced double quote",
     ),
 }
@@ -259,8 +273,8 @@ def test_a_long_value_is_never_repeated_into_a_message():
 
 def test_a_mapping_in_a_sync_group_is_refused_not_a_crash():
     data = base()
-    data["sync_groups"] = [{"name": "g", "group": [{"x": 1}]}]
-    assert_refused(data, "keepalived_sync_groups[g].group[0]: {'x': 1} is not an instance name")
+    data["sync_groups"] = [{"name": "g", "group": ["VI_1", {"x": 1}]}]
+    assert_refused(data, "keepalived_sync_groups[g].group[1]: {'x': 1} is not an instance name")
     data = pair()
     data["sync_groups"] = [{"name": "g", "group": [{"x": 1}, ["VI_1"]]}]
     with pytest.raises(k.KeepalivedConfigError) as info:
