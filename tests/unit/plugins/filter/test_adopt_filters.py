@@ -128,7 +128,12 @@ KEEPALIVED_EDITS = {
     "weight-cannot-move (sync group)": (
         (
             "vrrp_instance VI_1 {",
-            "vrrp_sync_group VG_1 {\n    group {\n        VI_1\n    }\n}\nvrrp_instance VI_1 {",
+            # keepalived refuses a sync group of one instance: VI_2 is its second member.
+            "vrrp_sync_group VG_1 {\n    group {\n        VI_1\n        VI_2\n    }\n}\n"
+            "vrrp_instance VI_2 {\n    state MASTER\n    interface eth0\n"
+            "    virtual_router_id 52\n    priority 150\n"
+            "    virtual_ipaddress {\n        192.0.2.101/24 dev eth0\n    }\n}\n"
+            "vrrp_instance VI_1 {",
         ),
         ("weight-cannot-move", "keepalived_instances[VI_1].track_scripts[0]"),
     ),
