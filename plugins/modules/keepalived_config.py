@@ -33,10 +33,11 @@ options:
       global_defs:
         description: router_id, script_user, enable_script_security, vrrp_skip_check_adv_addr,
           vrrp_strict, vrrp_garp_interval, vrrp_gna_interval, vrrp_garp_master_refresh,
-          vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat, max_auto_priority.
+          vrrp_garp_master_refresh_repeat, vrrp_garp_lower_prio_repeat, max_auto_priority, extra (lines
+          the model has no key for).
         type: dict
       scripts:
-        description: vrrp_script entries (name, script, interval, timeout, weight, fall, rise, user).
+        description: vrrp_script entries (name, script, interval, timeout, weight, fall, rise, user, extra).
         type: list
         elements: dict
       track_files:
@@ -179,8 +180,14 @@ options:
               - A command line (absolute path of the program, then its arguments) or a mapping with
                 C(script) (that command line) and C(user) (the user it runs as).
             type: raw
+          extra:
+            description:
+              - Statements the model has no key for, one line each (for example V(garp_master_delay 1)),
+                written at the end of the block in order. A line may not start with a keyword that has
+                a key of its own, nor hold braces, an C(include), control characters or an open quote.
+            type: raw
       sync_groups:
-        description: vrrp_sync_group entries (name, group, notify hooks).
+        description: vrrp_sync_group entries (name, group, notify hooks, extra lines).
         type: list
         elements: dict
   dest:

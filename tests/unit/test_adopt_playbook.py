@@ -36,7 +36,7 @@ def test_the_preview_runs_site_ymls_pre_task_and_roles_in_check_mode():
 
 def test_the_take_over_imports_site_yml_for_the_others_then_the_holder():
     imports = [p for p in _plays("adopt.yml") if "ansible.builtin.import_playbook" in p]
-    assert [p["ansible.builtin.import_playbook"] for p in imports] == ["halb.cluster.site"] * 2
+    assert [p["ansible.builtin.import_playbook"] for p in imports] == ["site.yml"] * 2
     hosts = [p["vars"]["halb_site_hosts"] for p in imports]
     assert "halb_adopt_others" in hosts[0] and "halb_adopt_holder" in hosts[1]
     assert all("adopt_apply" in h for h in hosts)

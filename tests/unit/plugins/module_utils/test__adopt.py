@@ -49,8 +49,9 @@ FINDINGS = [
 ]
 
 
-def keepalived_vars(findings=FINDINGS, data=KEEPALIVED):
-    return _adopt.role_variables(copy.deepcopy(data), None, findings)
+def keepalived_vars(findings=None, data=None):
+    findings = FINDINGS if findings is None else findings
+    return _adopt.role_variables(copy.deepcopy(data or KEEPALIVED), None, findings)
 
 
 def test_priority_state_and_router_id_become_host_variables():

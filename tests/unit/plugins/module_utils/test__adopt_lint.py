@@ -102,7 +102,9 @@ def backup(data=None, priority=100):
     return data
 
 
-def ka_findings(data, files=FILES, sysctl=SYSCTL, origins=None):
+def ka_findings(data, files=None, sysctl=None, origins=None):
+    files = FILES if files is None else files
+    sysctl = SYSCTL if sysctl is None else sysctl
     return lint.lint_keepalived(data, files=files, origins=origins, sysctl=sysctl)
 
 

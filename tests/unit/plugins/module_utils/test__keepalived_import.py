@@ -351,6 +351,15 @@ def test_layouts_keepalived_reads():
     assert variables["instances"][0]["virtual_ipaddresses"][0]["dev"] == "eth0"
 
 
+def test_windows_line_ends_read_the_same():
+    text = (CORPUS / "23-layout.conf").read_text()
+    assert "\r" not in text
+    files = corpus_files()
+    crlf = parse(text.replace("\n", "\r\n"), f"{ROOT}/23-layout.conf", files)
+    assert crlf["variables"] == parsed("23-layout.conf")["variables"]
+    assert crlf["errors"] == []
+
+
 def test_values_are_kept_as_the_model_wants_them():
     v3 = parsed("07-ipv6.conf")["variables"]["instances"][0]
     assert v3["advert_int"] == 0.5
@@ -590,7 +599,7 @@ config_lines = st.lists(
 def _mutated(name, seed, injection):
     text = (CORPUS / name).read_text()
     rnd = random.Random(seed)
-    for _ in range(rnd.randrange(1, 4)):
+    for _step in range(rnd.randrange(1, 4)):
         cut = rnd.randrange(len(text) + 1)
         if rnd.random() < 0.3:
             text = text[:cut] + text[cut + rnd.randrange(1, 40) :]
