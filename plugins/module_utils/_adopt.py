@@ -23,6 +23,10 @@ docs/adopt.md explains them):
 - scripts run as the role's unprivileged ``keepalived_script_user`` unless the
   configuration named another user than root (``script_user``),
   ``enable_script_security`` on;
+- what keepalived refuses in ``--config-test`` but corrects when it runs
+  (state MASTER below priority 255 with ``vrrp_strict`` or AH runs as
+  BACKUP; a sync group of one instance is removed) is written the way it
+  runs;
 - a VIP without ``dev`` gets the instance's interface, where keepalived
   puts it anyway;
 - weak passwords are kept (changing the VRRP password on one node at a time
@@ -72,6 +76,9 @@ def _tracked_names(entries):
 
 def _keepalived(data, findings, fixes, out):
     data = copy.deepcopy(data or {})
+    _runtime_corrections(
+        data, [i for i in data.get("instances") or [] if isinstance(i, dict)], fixes
+    )
     targets = _targets(findings)
     repairing = {
         name
@@ -199,6 +206,68 @@ def _admin_cond(stats):
     takes both forms, and the parser keeps only the condition (``TRUE``)."""
     cond = stats.get("admin_cond")
     return re.sub(r"^if\s+", "", cond.strip()) if isinstance(cond, str) else cond
+
+
+def _priority(inst):
+    try:
+        return int(str(inst.get("priority")).strip())
+    except ValueError:
+        return None
+
+
+def _runtime_corrections(data, instances, fixes):
+    """What keepalived refuses in --config-test but corrects when it runs
+    (it logs the error and goes on): the variables say what really runs, so
+    the model takes them and a reload changes nothing."""
+    gdefs = data.get("global_defs") if isinstance(data.get("global_defs"), dict) else {}
+    strict = gdefs.get("vrrp_strict") is True
+    for inst in instances:
+        auth = inst.get("authentication")
+        ah = isinstance(auth, dict) and str(auth.get("type", "")).upper() == "AH"
+        state = str(inst.get("state", "")).upper()
+        if state == "MASTER" and _priority(inst) not in (None, 255) and (strict or ah):
+            inst["state"] = "BACKUP"
+            why = "vrrp_strict" if strict else "AH authentication"
+            fixes.append(
+                {
+                    "rule": "model-error",
+                    "variable": f"keepalived_instances[{_name(inst)}].state",
+                    "message": (
+                        f"state MASTER becomes BACKUP: with {why} keepalived starts only the "
+                        "address owner (priority 255) as MASTER; it runs this instance as BACKUP "
+                        "already (and --config-test refuses MASTER), and the highest priority "
+                        "still becomes master"
+                    ),
+                }
+            )
+    groups = data.get("sync_groups")
+    if not isinstance(groups, list):
+        return
+    by_name = {_name(i): i for i in instances}
+    kept = []
+    for group in groups:
+        members = group.get("group") if isinstance(group, dict) else None
+        if not (isinstance(members, list) and len(members) == 1 and members[0] in by_name):
+            kept.append(group)
+            continue
+        inst = by_name[members[0]]
+        moved = []
+        for key in _NOTIFY_KEYS:
+            if group.get(key) and not inst.get(key):
+                inst[key] = group[key]
+                moved.append(key)
+        fixes.append(
+            {
+                "rule": "model-error",
+                "variable": f"keepalived_sync_groups[{_name(group)}]",
+                "message": (
+                    f"the sync group of one instance ({members[0]}) is left out: keepalived "
+                    "removes it when it starts (and --config-test refuses it)"
+                    + (f"; its {', '.join(moved)} moved to the instance" if moved else "")
+                ),
+            }
+        )
+    data["sync_groups"] = kept
 
 
 def _vip_devices(instances, fixes):

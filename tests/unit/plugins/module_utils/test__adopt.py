@@ -247,3 +247,28 @@ def test_a_vip_without_dev_gets_the_instances_interface():
     assert out["keepalived_instances"][0]["virtual_ipaddresses"] == [
         {"address": "192.0.2.100", "dev": "eth9"}
     ]
+
+
+def test_what_keepalived_corrects_when_it_runs_is_written_as_it_runs():
+    data = copy.deepcopy(KEEPALIVED)
+    data["instances"][0]["authentication"] = {"type": "AH", "password": "Zq7#vR2p"}
+    data["sync_groups"] = [
+        {"name": "G1", "group": ["VI_1"], "notify_master": "/usr/bin/logger m"},
+        {"name": "G2", "group": ["VI_1", "VI_2"]},
+    ]
+    result = keepalived_vars(findings=[], data=data)
+    out = result["variables"]
+    # VI_1 (AH, MASTER at 101) runs as BACKUP; VI_2 stays MASTER.
+    assert "keepalived_state" not in out
+    assert [i["state"] for i in out["keepalived_instances"]] == ["BACKUP", "MASTER"]
+    assert [g["name"] for g in out["keepalived_sync_groups"]] == ["G2"]
+    # VI_1 had a notify_master of its own: the group's is not moved over it.
+    assert out["keepalived_instances"][0]["notify_master"] == "/etc/keepalived/notify.sh master"
+    messages = " ".join(f["message"] for f in result["fixes"])
+    assert "becomes BACKUP" in messages and "sync group of one instance (VI_1)" in messages
+    data["global_defs"]["vrrp_strict"] = True
+    del data["instances"][0]["authentication"]
+    del data["instances"][0]["notify_master"]
+    out = keepalived_vars(findings=[], data=data)["variables"]
+    assert out["keepalived_state"] == "BACKUP"
+    assert out["keepalived_instances"][0]["notify_master"] == "/usr/bin/logger m"
