@@ -141,7 +141,7 @@ MOLECULE_JOBS ?= 2
 # How many minutes each took with two lanes on 2 cores and the checks beside
 # them (make test on 2026-12-05, issue 18; trixie from issue 17; the lanes are balanced with these;
 # a scenario not listed counts 5).
-export MOLECULE_WEIGHTS ?= default=19 firewalld=9 adopt=8 trixie=8 haproxy=5 keepalived=5 mailx_notify=4 unicast=3 nopreempt=2
+export MOLECULE_WEIGHTS ?= default=19 firewalld=9 trixie=8 adopt=7 haproxy=5 keepalived=5 mailx_notify=4 unicast=3 nopreempt=2
 molecule-all: image collection browser bench-tools ## every scenario, MOLECULE_JOBS at a time (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS) ($(MOLECULE_JOBS) at a time)"
 	@install -d -m 0700 $(MOLECULE_LOGS)
