@@ -1,7 +1,8 @@
 """The take-over (adopt_apply=true) of the hand-built pair under a client
 opening a new connection to the VIP every 10 ms, watched by a monitor of
-the VIP's holders; then the same run again (nothing changes), and a real
-fail-over of the pair the roles now manage."""
+the VIP's holders; then site.yml on the written inventory (nothing
+changes), a new import (it refuses to overwrite), and a real fail-over of
+the pair the roles now manage."""
 
 from __future__ import annotations
 
