@@ -145,13 +145,13 @@ class Monitor:
 
     @property
     def most(self):
-        return max((len(h) for _, h in self.samples), default=0)
+        return max((len(h) for _when, h in self.samples), default=0)
 
     @property
     def seen(self):
         """Every distinct set of holders, in the order first seen."""
         out = []
-        for _, holders in self.samples:
+        for _when, holders in self.samples:
             if holders not in out:
                 out.append(holders)
         return out

@@ -103,5 +103,5 @@ def test_the_managed_pair_fails_over(pair):
     sh(holder, "systemctl start haproxy")
     # Preemption: the higher priority takes the VIP back once its HAProxy runs.
     settled_holder(timeout=60, expect=holder, stable_for=3.0)
-    answers = {_answer() for _ in range(10)}
+    answers = {_answer() for _attempt in range(10)}
     assert answers == {"web1", "web2"}, answers
