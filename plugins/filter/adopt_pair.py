@@ -177,10 +177,13 @@ def adopt_lines(entries, key="message"):
         where = entry.get("origin") or (
             f"{entry['file']}:{entry['line']}" if entry.get("file") else ""
         )
-        rule = f"[{entry['rule']}] " if entry.get("rule") else ""
+        rule = f"[{entry['rule']}]" if entry.get("rule") else ""
         what = entry.get("variable") or entry.get("section") or ""
         text = " ".join(str(entry.get(key, "")).split())
-        lines.append(": ".join(p for p in (where, rule + what, text) if p.strip()))
+        if what and text.startswith(what):
+            what = ""  # the message names it already
+        label = f"{rule} {what}".strip()
+        lines.append(": ".join(p for p in (where, label, text) if p.strip()))
     return lines
 
 

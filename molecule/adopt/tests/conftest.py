@@ -28,8 +28,8 @@ def adopted():
 
 @pytest.fixture(scope="session")
 def report(adopted):
-    """adopt-report.json as converge.yml wrote it."""
-    return json.loads((adopted / "adopt-report.json").read_text())
+    """.adopt-report.json as converge.yml wrote it."""
+    return json.loads((adopted / ".adopt-report.json").read_text())
 
 
 @pytest.fixture

@@ -68,14 +68,21 @@ def test_the_written_files_are_private(adopted, report):
     ]
     for path in expected:
         assert path in written, (path, written)
-    for path in [*written, adopted / "adopt-report.json"]:
+    for path in [*written, adopted / ".adopt-report.json"]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for path in {p.parent for p in written}:
         assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
 
 
 def test_no_password_in_the_report(adopted):
-    assert leaks((adopted / "adopt-report.json").read_text()) == []
+    assert leaks((adopted / ".adopt-report.json").read_text()) == []
+    # The report for people: private, no password, every planted rule in it.
+    markdown = adopted / "adopt-report.md"
+    assert stat.S_IMODE(markdown.stat().st_mode) == 0o600
+    text = markdown.read_text()
+    assert leaks(text) == []
+    for rule in {**PLANTED_KEEPALIVED, **PLANTED_HAPROXY}:
+        assert f"[{rule}]" in text, (rule, text[:3000])
     hosts = (adopted / "hosts.yml").read_text()
     assert leaks(hosts) == []
     assert "ansible_connection" not in hosts
@@ -133,7 +140,11 @@ def test_the_import_again_changes_nothing_and_prints_no_password(adopted):
     nor anything else prints a password. The output is kept in molecule's
     ephemeral directory (import-again.log, 0600)."""
     log = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "import-again.log"
-    files = sorted(p for p in adopted.rglob("*") if p.is_file() and p.name != "adopt-report.json")
+    files = sorted(
+        p
+        for p in adopted.rglob("*")
+        if p.is_file() and p.name not in (".adopt-report.json", "adopt-report.md")
+    )
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
     proc = adopt(adopted, "--diff", "-v", log=log)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]

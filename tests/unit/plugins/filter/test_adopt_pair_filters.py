@@ -156,3 +156,6 @@ def test_lines():
     ]
     assert adopt_lines(entries) == ["f:3: [weak-password] v: too weak", "/etc/x:4: global"]
     assert adopt_lines(entries, "text")[1] == "/etc/x:4: global: a b"
+    # A message that starts with the variable does not get it twice.
+    again = [{"rule": "r", "variable": "v[x].y", "message": "v[x].y: bad", "origin": "f:1"}]
+    assert adopt_lines(again) == ["f:1: [r]: v[x].y: bad"]
