@@ -64,6 +64,7 @@ import re
 
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy import (
     REDACTED,
+    VAR_NAMES as _HA_VAR_NAMES,
     normalize as _ha_normalize,
     secrets as _ha_secrets,
 )
@@ -78,6 +79,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives 
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._grammar import _scan
 from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
+    VAR_NAMES as _KA_VAR_NAMES,
     normalize as _ka_normalize,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
@@ -656,13 +658,7 @@ def paths_to_read(variables, files=None):
 # keepalived rules
 # --------------------------------------------------------------------------
 
-_KA = {
-    "global_defs": "keepalived_global_defs",
-    "scripts": "keepalived_scripts",
-    "track_files": "keepalived_track_files",
-    "instances": "keepalived_instances",
-    "sync_groups": "keepalived_sync_groups",
-}
+_KA = _KA_VAR_NAMES
 
 
 def _entries(variables, section):
@@ -1335,14 +1331,7 @@ def lint_pair(variables_by_host, origins_by_host=None):
 # HAProxy rules
 # --------------------------------------------------------------------------
 
-_HA = {
-    "global": "haproxy_global",
-    "defaults": "haproxy_defaults",
-    "frontends": "haproxy_frontends",
-    "backends": "haproxy_backends",
-    "listens": "haproxy_listens",
-    "userlists": "haproxy_userlists",
-}
+_HA = _HA_VAR_NAMES
 
 
 def _proxies(variables, sections=("frontends", "backends", "listens")):

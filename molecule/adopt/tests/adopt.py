@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import threading
 import time
 
 import halb_pair
+from halb_common import Background
 
 # The article's weak passwords prepare.yml planted (keepalived's auth_pass,
 # the stats page's user:password). They may be in the written variable
@@ -107,7 +107,7 @@ def recap(stdout):
     return hosts
 
 
-class Monitor:
+class Monitor(Background):
     """Which nodes hold the VIP, polled through docker exec (``ip -o addr``,
     as halb_pair.holders does) every ``interval`` seconds in a background
     thread, bounded by ``limit`` seconds.
@@ -118,10 +118,9 @@ class Monitor:
     """
 
     def __init__(self, interval=0.1, limit=900.0):
-        self.interval, self.limit = interval, limit
+        super().__init__(limit)
+        self.interval = interval
         self.samples = []  # (seconds, tuple of holders)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
     def _holds(host):
@@ -167,15 +166,6 @@ class Monitor:
             else:
                 since = None
         return round(longest, 3)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=self.limit)
-        return False
 
     def __str__(self):
         seconds = self.samples[-1][0] if self.samples else 0.0

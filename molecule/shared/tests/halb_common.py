@@ -80,7 +80,31 @@ def bad_inputs(path, hosts, minimum, secrets=(), log_dir=None):
     return cases
 
 
-class SteadyLoad:
+class Background:
+    """A loop (``_run``) in a daemon thread for the time of a ``with`` block;
+    ``_stop`` is set on leaving it, and the join is bounded by ``limit``."""
+
+    def __init__(self, limit=900.0):
+        import threading
+
+        self.limit = limit
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.limit)
+        return False
+
+
+class SteadyLoad(Background):
     """A client on the controller that opens a NEW connection every ``interval``
     seconds to ``url`` (GET, ``Connection: close``, ``timeout`` each) until
     stopped, in a background thread; bounded by ``limit`` seconds in any case.
@@ -91,13 +115,10 @@ class SteadyLoad:
     """
 
     def __init__(self, url, interval=0.01, timeout=0.5, limit=900.0):
-        import threading
-
-        self.url, self.interval, self.timeout, self.limit = url, interval, timeout, limit
+        super().__init__(limit)
+        self.url, self.interval, self.timeout = url, interval, timeout
         self.requests = 0
         self.failures = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     @property
     def failed(self):
@@ -127,15 +148,6 @@ class SteadyLoad:
             self.requests += 1
             if reason:
                 self.failures.append((round(now - start, 3), reason))
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(timeout=self.limit)
-        return False
 
     def __str__(self):
         return f"{self.failed} of {self.requests} requests failed: {self.failures[:10]}"
