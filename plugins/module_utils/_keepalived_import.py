@@ -455,6 +455,23 @@ class _Importer:
         self.origin(variable, node)
         return entry, variable
 
+    def statements(self, node, section):
+        """(child, words) of each statement of a block, conditional lines and
+        definitions reported (``special``) and left out."""
+        for child in node["children"]:
+            if child["words"] and not self.special(child, section):
+                yield child, child["words"]
+
+    def lines(self, node, section, nested=None):
+        """(child, words) of each one-line statement of a block; a block
+        nested in it is reported as dropped (under ``nested``, else
+        ``section``)."""
+        for child, words in self.statements(node, section):
+            if child["children"] is not None:
+                self.nested_block(child, section if nested is None else nested)
+                continue
+            yield child, words
+
     def nested_block(self, child, section):
         keyword = child["words"][0][1]
         what = _DROPPED_NESTED.get(keyword, f"a block the variables do not know inside {section}")
@@ -466,13 +483,7 @@ class _Importer:
         out = self.sections.setdefault("global_defs", {})
         variable = VAR_NAMES["global_defs"]
         self.origin(variable, node)
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, "global_defs"):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, "global_defs")
-                continue
+        for child, words in self.lines(node, "global_defs"):
             keyword = words[0][1]
             if keyword in _GLOBAL_WORDS:
                 out[keyword] = _rest(words) if len(words) > 1 else ""
@@ -491,13 +502,7 @@ class _Importer:
     def script(self, node):
         entry, variable = self.named(node, "scripts")
         section = _statement_text(node["words"])
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, section)
-                continue
+        for child, words in self.lines(node, section):
             keyword = words[0][1]
             if keyword == "script":
                 entry["script"] = _rest(words) if len(words) > 1 else ""
@@ -515,13 +520,7 @@ class _Importer:
         section = _statement_text(node["words"])
         # keepalived's default weight of a track file is 1; the model's is 0.
         entry["weight"] = 1
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, section)
-                continue
+        for child, words in self.lines(node, section):
             keyword = words[0][1]
             if keyword == "file":
                 entry["file"] = _rest(words) if len(words) > 1 else ""
@@ -551,10 +550,7 @@ class _Importer:
     def instance(self, node):
         entry, variable = self.named(node, "instances")
         section = _statement_text(node["words"])
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
+        for child, words in self.statements(node, section):
             keyword = words[0][1]
             if child["children"] is not None:
                 if keyword == "authentication":
@@ -596,10 +592,7 @@ class _Importer:
     def authentication(self, entry, variable, section, node):
         auth = entry.setdefault("authentication", {})
         self.origin(f"{variable}.authentication", node)
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
+        for child, words in self.statements(node, section):
             keyword = words[0][1]
             if child["children"] is None and keyword == "auth_type":
                 value = _rest(words) if len(words) > 1 else ""
@@ -615,13 +608,7 @@ class _Importer:
 
     def vips(self, entry, variable, section, node):
         vips = entry.setdefault("virtual_ipaddresses", [])
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, f"{section} > virtual_ipaddress")
-                continue
+        for child, words in self.lines(node, section, f"{section} > virtual_ipaddress"):
             vip = _vip(words[0][1])
             rest = words[1:]
             unknown = []
@@ -646,13 +633,7 @@ class _Importer:
     def peers(self, entry, variable, section, node):
         peers = entry.setdefault("unicast_peers", [])
         self.origin(f"{variable}.unicast_peers", node)
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, f"{section} > unicast_peer")
-                continue
+        for child, words in self.lines(node, section, f"{section} > unicast_peer"):
             if len(words) > 1:
                 self.drop(
                     child,
@@ -665,13 +646,7 @@ class _Importer:
 
     def tracked(self, entry, variable, section, node, key):
         items = entry.setdefault(key, [])
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
-            if child["children"] is not None:
-                self.nested_block(child, f"{section} > {node['words'][0][1]}")
-                continue
+        for child, words in self.lines(node, section, f"{section} > {node['words'][0][1]}"):
             name = words[0][1]
             if len(words) == 1:
                 item = name
@@ -687,10 +662,7 @@ class _Importer:
     def sync_group(self, node):
         entry, variable = self.named(node, "sync_groups")
         section = _statement_text(node["words"])
-        for child in node["children"]:
-            words = child["words"]
-            if not words or self.special(child, section):
-                continue
+        for child, words in self.statements(node, section):
             keyword = words[0][1]
             if child["children"] is not None:
                 if keyword == "group":
