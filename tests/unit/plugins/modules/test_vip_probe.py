@@ -17,6 +17,11 @@ import pytest
 from .runner import run_module
 
 WAIT = 20.0  # upper bound of every wait for an event; never reached when all is well
+# The probe's own per-request timeout in the tests that count answers: a
+# request the server saw is answered unless the machine stalls this long. With
+# the module's default (0.5 s), one late answer under load was counted as a
+# timeout and a test that had waited for 20 requests found 19 answers.
+PATIENT = 5.0
 
 
 class Responder(http.server.ThreadingHTTPServer):
@@ -30,6 +35,7 @@ class Responder(http.server.ThreadingHTTPServer):
         self.name = name
         self.mode = "ok"
         self.seen = 0
+        self.stalls = {}  # request number -> seconds its answer is held back (a loaded machine)
         self.release = threading.Event()  # ends the "slow" answers at shutdown
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", port), Handler)
@@ -64,6 +70,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         server = self.server
         with server.lock:
             server.seen += 1
+            stall = server.stalls.get(server.seen, 0)
+        time.sleep(stall)
         if server.mode == "slow":
             server.release.wait(timeout=2.0)
         if server.mode == "503":
@@ -124,7 +132,9 @@ def free_port():
 
 def test_steady_server_no_failure(tmp_path, servers):
     server = servers("node-a")
-    result = run_module("vip_probe", {"url": server.url, "duration": 1.0}, tmp_path)
+    result = run_module(
+        "vip_probe", {"url": server.url, "duration": 1.0, "timeout": PATIENT}, tmp_path
+    )
     assert result["changed"] is False
     assert result["failed_requests"] == 0, result
     assert result["requests"] == result["ok_requests"] >= 10
@@ -138,20 +148,24 @@ def test_steady_server_no_failure(tmp_path, servers):
     assert "started" not in result and "finished" not in result  # async_status reads those
 
 
-def test_refused_outage_then_another_node(tmp_path, servers):
+@pytest.mark.parametrize("stall", [0.0, 0.7], ids=["prompt", "last-answer-late"])
+def test_refused_outage_then_another_node(tmp_path, servers, stall):
     """node-a answers, goes away (refused), node-b takes its port: one closed
     outage between the two, both answers counted."""
     first = servers("node-a")
+    first.stalls[20] = stall
     port = first.server_address[1]
-    probe = Background(tmp_path, {"url": first.url, "duration": 6.0, "interval": 0.01})
+    probe = Background(
+        tmp_path, {"url": first.url, "duration": 6.0, "interval": 0.01, "timeout": PATIENT}
+    )
     first.wait_seen(20)
     first.stop()
-    time.sleep(0.5)  # the outage to be measured (not an assertion)
+    time.sleep(stall + 0.5)  # the late answer, then the outage to be measured (not an assertion)
     second = servers("node-b", port)
     second.wait_seen(20)
     result = probe.join()
-    assert result["answers"]["node-a"] >= 20
-    assert result["answers"]["node-b"] >= 20
+    assert result["answers"]["node-a"] >= 20, result
+    assert result["answers"]["node-b"] >= 20, result
     assert result["first_answer"] == "node-a"
     assert result["last_answer"] == "node-b"
     assert result["failures"].get("connection refused", 0) >= 1, result["failures"]
@@ -166,13 +180,35 @@ def test_refused_outage_then_another_node(tmp_path, servers):
     assert sum(o["failed"] for o in result["outages"]) == result["failed_requests"]
 
 
-def test_http_status_and_timeout_are_failures(tmp_path, servers):
+def test_http_status_is_a_failure(tmp_path, servers):
     server = servers("node-a")
+    server.stalls[15] = 0.7  # one late 503 is still a 503, not a timeout
     probe = Background(
-        tmp_path, {"url": server.url, "duration": 6.0, "interval": 0.01, "timeout": 0.3}
+        tmp_path, {"url": server.url, "duration": 4.0, "interval": 0.01, "timeout": PATIENT}
     )
     server.wait_seen(10)
     server.mode = "503"
+    server.wait_seen(10)
+    server.mode = "ok"
+    server.wait_seen(10)
+    result = probe.join()
+    assert result["failures"] == {"HTTP 503": result["failed_requests"]}, result["failures"]
+    assert result["failed_requests"] >= 10
+    assert result["answers"] == {"node-a": result["ok_requests"]}
+    assert result["ok_requests"] >= 20
+    assert result["last_answer"] == "node-a"
+    assert result["outages"] and not result["outages"][-1]["open"]
+    assert 0.0 < result["longest_outage"] < 4.0
+
+
+def test_an_answer_later_than_the_timeout_is_a_failure(tmp_path, servers):
+    """The server holds its answers back until released: the probe gives up on
+    the first one (its second request can only come after that), then counts
+    answers again once the server answers."""
+    server = servers("node-a")
+    probe = Background(
+        tmp_path, {"url": server.url, "duration": 4.0, "interval": 0.01, "timeout": 0.3}
+    )
     server.wait_seen(10)
     server.mode = "slow"
     server.wait_seen(2)
@@ -180,17 +216,17 @@ def test_http_status_and_timeout_are_failures(tmp_path, servers):
     server.release.set()
     server.wait_seen(10)
     result = probe.join()
-    assert result["failures"].get("HTTP 503", 0) >= 10, result["failures"]
     assert result["failures"].get("timeout", 0) >= 1, result["failures"]
     assert result["answers"] == {"node-a": result["ok_requests"]}
     assert result["last_answer"] == "node-a"
-    assert result["outages"] and not result["outages"][-1]["open"]
-    assert 0.0 < result["longest_outage"] < 6.0
+    assert result["outages"] and 0.0 < result["longest_outage"] < 4.0
 
 
 def test_outage_still_open_at_the_end(tmp_path, servers):
     server = servers("node-a")
-    probe = Background(tmp_path, {"url": server.url, "duration": 2.0, "interval": 0.01})
+    probe = Background(
+        tmp_path, {"url": server.url, "duration": 2.0, "interval": 0.01, "timeout": PATIENT}
+    )
     server.wait_seen(10)
     server.stop()
     result = probe.join()
@@ -217,6 +253,7 @@ def test_answer_from_header_and_truncated(tmp_path, servers):
         {
             "url": server.url,
             "duration": 0.3,
+            "timeout": PATIENT,
             "answer_header": "X-Served-By",
             "answer_max_length": 5,
         },
