@@ -76,6 +76,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._defaults im
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
     _OPTIONS,
+    _retry_on,
     _timeouts,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._global import (
@@ -97,6 +98,9 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._proxies imp
     _servers,
     _stats,
     _use_backends,
+)
+from ansible_collections.halb.cluster.plugins.module_utils._haproxy._render import (
+    L7_RETRY_GUARD,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._userlists import (
     _userlists,
@@ -379,6 +383,10 @@ _WARN_READERS = (
 )
 
 
+# The line the renderer adds where L7 retries are on (split as _scan does).
+_L7_RETRY_GUARD_WORDS = L7_RETRY_GUARD.split()
+
+
 def _int(word):
     return int(word) if _DIGITS.fullmatch(word) else word
 
@@ -614,6 +622,8 @@ def _defaults_body(res, section):
         elif w[0] in _DEFAULTS_SCALARS and len(w) == 2:
             key = _DEFAULTS_SCALARS[w[0]]
             body.once(key, _defaults_value(key, _int(w[1])), line)
+        elif w[0] == "retry-on" and len(w) > 1:
+            body.once("retry_on", _defaults_value("retry_on", w[1:]), line)
         else:
             body.keep(line)
         if body.extra and body.extra[-1][0] == line.no:
@@ -848,7 +858,18 @@ def _proxy_body(res, section, var, kind, verify_default):
     body.data["name"] = name
     front = kind in ("frontend", "listen")
     back = kind in ("backend", "listen")
-    lines = section.body
+    lines = []
+    for line in section.body:
+        if back and line.words == _L7_RETRY_GUARD_WORDS:
+            res.drop(
+                line.no,
+                section.title,
+                "the collection writes this line itself in every HTTP backend whose "
+                "retry_on (or haproxy_defaults.retry_on) holds more than conn-failure; "
+                "elsewhere it does nothing",
+            )
+        else:
+            lines.append(line)
     # Lines whose words the model writes as values: none may hold an
     # environment variable (conditions, criteria and rule arguments are
     # written as they are, so only their leading keywords count).
@@ -972,6 +993,9 @@ def _proxy_body(res, section, var, kind, verify_default):
         elif first in _PROXY_SCALARS and kind in _PROXY_SCALARS[first][1] and len(w) == 2:
             key = _PROXY_SCALARS[first][0]
             body.once(key, _proxy_value(key, w[1]), line)
+        elif first == "retry-on" and back and len(w) > 1:
+            value, ok = _ok(_retry_on, f"{var}.retry_on", w[1:])
+            body.once("retry_on", value if ok else None, line)
         else:
             body.keep(line)
         if len(body.extra) > before:

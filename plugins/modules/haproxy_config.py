@@ -51,7 +51,7 @@ options:
         description:
           - Backends, each a mapping with the keys of O(config.listens) that belong to a backend,
             C(name), C(mode), C(options), C(timeouts), C(extra), C(balance), C(httpchk),
-            C(http_check_expect), C(cookie), C(servers) and C(http_reuse).
+            C(http_check_expect), C(cookie), C(servers), C(http_reuse) and C(retry_on).
         type: list
         elements: dict
       listens:
@@ -151,6 +151,17 @@ options:
             type: raw
           http_reuse:
             description: Connection reuse, V(never), V(safe), V(aggressive) or V(always).
+            type: raw
+          retry_on:
+            description:
+              - The failures after which HAProxy sends a request again (C(retry-on)), a list of
+                V(conn-failure), V(empty-response), V(junk-response), V(response-timeout),
+                V(0rtt-rejected), V(all-retryable-errors) and the status codes V(401), V(403),
+                V(404), V(408), V(425), V(500), V(501), V(502), V(503), V(504); or V(none) alone.
+                The section C(defaults) takes it too.
+              - Anything beyond V(conn-failure) needs mode http, and adds
+                C(http-request disable-l7-retry if !METH_GET !METH_OPTIONS) to the section, so that
+                a request a server may have acted on (a POST) is never sent twice.
             type: raw
           stats:
             description:

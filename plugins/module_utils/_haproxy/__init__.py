@@ -13,8 +13,9 @@ The data model (every key optional unless marked *required*)::
                stats_socket: {path*, mode, level, user, group},
                server_state_file, hard_stop_after, ssl_default_bind_ciphers,
                ssl_default_bind_options, tune_ssl_default_dh_param, extra: [line]
-    defaults:  mode, log (global), retries, options: [name], timeouts: {...},
-               maxconn, http_reuse, load_server_state_from_file, extra
+    defaults:  mode, log (global), retries, retry_on: [keyword], options: [name],
+               timeouts: {...}, maxconn, http_reuse, load_server_state_from_file,
+               extra
     userlists: [{name*, users: [{name*, password*}]}]
     frontends: [{name*, mode, binds*: [{address, port*, ssl, crt, alpn: [proto]}],
                  acls: [{name*, criterion*}],
@@ -27,7 +28,7 @@ The data model (every key optional unless marked *required*)::
                  servers: [{name*, address*, port*, check, inter, rise, fall,
                             weight, maxconn, cookie, backup, ssl, verify,
                             ca_file, sni, check_ssl}],
-                 options, timeouts, http_reuse, extra}]
+                 options, timeouts, http_reuse, retry_on: [keyword], extra}]
     listens:   [frontend and backend keys in one, plus
                 stats: {enable, uri, realm, refresh, hide_version,
                         auth: [{user*, password*}], admin_cond}]

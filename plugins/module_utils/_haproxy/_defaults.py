@@ -16,6 +16,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common impo
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
     _extra,
     _options,
+    _retry_on,
     _timeouts,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._typed import (
@@ -28,6 +29,7 @@ _DEFAULTS_KEYS = (
     "mode",
     "log",
     "retries",
+    "retry_on",
     "options",
     "timeouts",
     "maxconn",
@@ -48,6 +50,7 @@ def _defaults(errs, warns, data, allow_weak=False):
             "mode": _as_choice(errs, f"{var}.mode", data.get("mode"), _MODES),
             "log": _as_choice(errs, f"{var}.log", data.get("log"), ("global",)),
             "retries": _as_int(errs, f"{var}.retries", data.get("retries"), 0, 100),
+            "retry_on": _retry_on(errs, f"{var}.retry_on", data.get("retry_on")),
             "options": _options(errs, warns, f"{var}.options", data.get("options")),
             "timeouts": _timeouts(errs, f"{var}.timeouts", data.get("timeouts"), "defaults"),
             "maxconn": _as_int(errs, f"{var}.maxconn", data.get("maxconn"), 1, 10000000),

@@ -165,6 +165,58 @@ def _options(errs, warns, where, value):
     return out
 
 
+# retry-on (HAProxy 2.0 or later): the failures after which a request is
+# sent again; ``none`` stands alone. Status codes are HAProxy 2.6's list.
+_RETRY_ON = (
+    "none",
+    "conn-failure",
+    "empty-response",
+    "junk-response",
+    "response-timeout",
+    "0rtt-rejected",
+    "all-retryable-errors",
+    "401",
+    "403",
+    "404",
+    "408",
+    "425",
+    "500",
+    "501",
+    "502",
+    "503",
+    "504",
+)
+# Anything but these makes HAProxy keep the request to send it again (L7
+# retries); the renderer then limits them to GET, HEAD and OPTIONS.
+_L4_RETRY_ON = frozenset(("none", "conn-failure"))
+
+
+def _retry_on(errs, where, value):
+    """``retry-on`` keywords: each from _RETRY_ON once, ``none`` alone
+    (status codes may be written as integers)."""
+    out = []
+    items = _as_list(errs, where, value)
+    if value is not None and not items:
+        errs.append(f"{where}: is empty; write [none] to never send a request again")
+    for j, word in enumerate(items):
+        at = f"{where}[{j}]"
+        text = str(word) if isinstance(word, (str, int)) and not isinstance(word, bool) else None
+        if text not in _RETRY_ON:
+            errs.append(
+                f"{at}: {show(word)} is not a retry-on keyword"
+                f"{did_you_mean(word, _RETRY_ON) if text is not None else ''} "
+                f"(allowed: {', '.join(_RETRY_ON)})"
+            )
+            continue
+        if text in out:
+            errs.append(f"{at}: {text!r} is listed twice")
+            continue
+        out.append(text)
+    if "none" in out and len(out) > 1:
+        errs.append(f"{where}: none stands alone (it turns every retry off)")
+    return out
+
+
 def _timeouts(errs, where, value, kind):
     data = _as_dict(errs, where, value)
     if data is None:

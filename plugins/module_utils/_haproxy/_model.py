@@ -17,6 +17,9 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common impo
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._defaults import (
     _defaults,
 )
+from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
+    _L4_RETRY_ON,
+)
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._global import (
     _global,
 )
@@ -108,6 +111,16 @@ def _cross_checks(errs, config):
                         errs.append(
                             f"{where}.{key}: needs mode http (this section runs in mode {mode})"
                         )
+    for section in ("backends", "listens"):
+        for proxy in config[section]:
+            mode = proxy.get("mode", default_mode)
+            l7 = [word for word in proxy.get("retry_on", []) if word not in _L4_RETRY_ON]
+            if mode != "http" and l7:
+                errs.append(
+                    f"{VAR_NAMES[section]}[{proxy.get('name')}].retry_on: {', '.join(l7)} "
+                    f"needs mode http (this section runs in mode {mode}; only conn-failure "
+                    "and none act there)"
+                )
 
 
 def _unused_backend_warnings(warns, config):

@@ -37,6 +37,7 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives 
     _extra,
     _host_wildcards,
     _options,
+    _retry_on,
     _timeouts,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._grammar import (
@@ -79,6 +80,7 @@ _BACK_KEYS = (
     "cookie",
     "servers",
     "http_reuse",
+    "retry_on",
 )
 _KEYS = {
     "frontends": _COMMON_KEYS + _FRONT_KEYS,
@@ -493,6 +495,7 @@ def _proxies(errs, warns, section, data, ports_seen, allow_weak=False):
                 http_reuse=_as_choice(
                     errs, f"{where}.http_reuse", item.get("http_reuse"), _HTTP_REUSE
                 ),
+                retry_on=_retry_on(errs, f"{where}.retry_on", item.get("retry_on")),
             )
             if proxy["http_check_expect"] and not proxy["httpchk"]:
                 errs.append(f"{where}.http_check_expect: needs httpchk")

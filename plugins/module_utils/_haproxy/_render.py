@@ -13,6 +13,9 @@ from ansible_collections.halb.cluster.plugins.module_utils._haproxy._common impo
     _TIMEOUTS,
     HEADER,
 )
+from ansible_collections.halb.cluster.plugins.module_utils._haproxy._directives import (
+    _L4_RETRY_ON,
+)
 from ansible_collections.halb.cluster.plugins.module_utils._haproxy._grammar import (
     _quote,
 )
@@ -76,6 +79,8 @@ def _common_tail(proxy):
     body = []
     if proxy.get("retries") is not None:
         body.append(f"retries {proxy['retries']}")
+    if proxy.get("retry_on"):
+        body.append(f"retry-on {' '.join(proxy['retry_on'])}")
     body += [f"option {opt}" for opt in proxy.get("options", [])]
     for key in _TIMEOUTS:
         if key in proxy.get("timeouts", {}):
@@ -103,6 +108,23 @@ def _front_lines(proxy):
 
 def _acl_lines(proxy):
     return [f"acl {a['name']} {a['criterion']}" for a in proxy.get("acls", [])]
+
+
+# HAProxy sends a request again after an L7 failure only if it is safe to:
+# a POST that reached a server which then died may have been done.
+L7_RETRY_GUARD = "http-request disable-l7-retry if !METH_GET !METH_OPTIONS"
+
+
+def _retry_guard(proxy, defaults):
+    """The L7_RETRY_GUARD line for an HTTP backend or listen whose retry-on
+    (its own, else the defaults') holds more than connection failures."""
+    mode = proxy.get("mode") or defaults.get("mode") or "tcp"
+    retry_on = proxy.get("retry_on") or defaults.get("retry_on") or []
+    if proxy.get("stats") and not proxy.get("servers"):
+        return []  # a statistics page sends nothing to a server
+    if mode == "http" and set(retry_on) - _L4_RETRY_ON:
+        return [L7_RETRY_GUARD]
+    return []
 
 
 def _rules_lines(proxy):
@@ -238,6 +260,7 @@ def config_text(config):
             + _stats_lines(proxy.get("stats"))
             + _back_lines(proxy)
             + _common_tail(proxy)
+            + _retry_guard(proxy, defaults)
             + _rules_lines(proxy)
             + _server_lines(proxy)
             + list(proxy.get("extra", []))
@@ -248,6 +271,7 @@ def config_text(config):
             _common_head(proxy)
             + _back_lines(proxy)
             + _common_tail(proxy)
+            + _retry_guard(proxy, defaults)
             + _server_lines(proxy)
             + list(proxy.get("extra", []))
         )

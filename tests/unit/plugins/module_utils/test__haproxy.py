@@ -445,6 +445,53 @@ BAD = {
         set_at(("defaults", "log"), "local"),
         "haproxy_defaults.log: 'local' is not allowed (allowed: global)",
     ),
+    "retry_on typo": (
+        set_at(("defaults", "retry_on"), ["conn-failure", "empty-respons"]),
+        "haproxy_defaults.retry_on[1]: 'empty-respons' is not a retry-on keyword; did you "
+        "mean 'empty-response'? (allowed: none, conn-failure, empty-response,",
+    ),
+    "retry_on status HAProxy 2.6 does not retry": (
+        set_at((*API, "retry_on"), [429]),
+        "haproxy_backends[api].retry_on[0]: 429 is not a retry-on keyword",
+    ),
+    "retry_on not a word": (
+        set_at((*API, "retry_on"), ["conn-failure\nhttp-request deny"]),
+        "haproxy_backends[api].retry_on[0]: 'conn-failure\\nhttp-request deny' is not a "
+        "retry-on keyword",
+    ),
+    "retry_on boolean": (
+        set_at((*API, "retry_on"), [True]),
+        "haproxy_backends[api].retry_on[0]: True is not a retry-on keyword (allowed:",
+    ),
+    "retry_on twice": (
+        set_at((*API, "retry_on"), ["503", 503]),
+        "haproxy_backends[api].retry_on[1]: '503' is listed twice",
+    ),
+    "retry_on none with others": (
+        set_at(("defaults", "retry_on"), ["none", "conn-failure"]),
+        "haproxy_defaults.retry_on: none stands alone (it turns every retry off)",
+    ),
+    "retry_on empty": (
+        set_at(("defaults", "retry_on"), []),
+        "haproxy_defaults.retry_on: is empty; write [none] to never send a request again",
+    ),
+    "retry_on on the frontend": (
+        set_at((*FE, "retry_on"), ["conn-failure"]),
+        "haproxy_frontends[www]: unknown key 'retry_on'",
+    ),
+    "L7 retry_on in mode tcp": (
+        set_at(
+            API,
+            {
+                "name": "api",
+                "mode": "tcp",
+                "retry_on": ["conn-failure", "503"],
+                "servers": [{"name": "a", "address": "192.0.2.9", "port": 1}],
+            },
+        ),
+        "haproxy_backends[api].retry_on: 503 needs mode http (this section runs in mode tcp; "
+        "only conn-failure and none act there)",
+    ),
 }
 
 
@@ -596,3 +643,66 @@ def test_listen_declares_acls_before_stats_admin_uses_them():
     assert lines.index("acl admins src 192.0.2.0/24") < lines.index(
         "stats admin if LOCALHOST || admins"
     )
+
+
+GUARD = "    http-request disable-l7-retry if !METH_GET !METH_OPTIONS\n"
+
+
+def _sections(text):
+    """{section title: its body} of rendered haproxy.cfg text."""
+    out, title = {}, None
+    for line in text.splitlines(keepends=True):
+        if line and not line.startswith((" ", "#", "\n")):
+            title = line.strip()
+            out[title] = ""
+        elif title:
+            out[title] += line
+    return out
+
+
+def test_l7_retries_are_kept_to_get_head_and_options():
+    """retry-on beyond connection failures sends a request again after the
+    server took it: the HTTP backends get the guard line, the statistics page
+    and the frontends do not."""
+    sections = _sections(h.render(base()))
+    assert "    retry-on conn-failure empty-response\n" in sections["defaults"]
+    assert GUARD in sections["backend shop"] and GUARD in sections["backend api"]
+    assert "    retry-on conn-failure empty-response 503\n" in sections["backend api"]
+    assert GUARD not in sections["listen stats"] and GUARD not in sections["frontend www"]
+
+
+@pytest.mark.parametrize(
+    "defaults, own, mode, guarded",
+    [
+        (["conn-failure"], None, None, False),
+        (["none"], None, None, False),
+        (None, None, None, False),
+        (["conn-failure", "empty-response"], ["conn-failure"], None, False),
+        (["conn-failure"], ["response-timeout"], None, True),
+        (None, ["503"], None, True),
+        (["all-retryable-errors"], None, "tcp", False),
+    ],
+)
+def test_the_guard_follows_the_retry_on_in_force(defaults, own, mode, guarded):
+    data = base()
+    data["defaults"].pop("retry_on")
+    if defaults is not None:
+        data["defaults"]["retry_on"] = defaults
+    if own is not None:
+        data["backends"][0]["retry_on"] = own
+    if mode:
+        data["backends"][0] = {
+            "name": "shop",
+            "mode": mode,
+            "servers": [{"name": "a", "address": "192.0.2.9", "port": 1}],
+        }
+        data["frontends"][0]["default_backend"] = "api"
+        data["frontends"][0]["use_backends"] = []
+    assert (GUARD in _sections(h.render(data))["backend shop"]) is guarded
+
+
+def test_retry_on_accepts_status_codes_as_numbers():
+    data = base()
+    set_at((*API, "retry_on"), [503, "504"])(data)
+    config, _warnings = h.normalize(data)
+    assert config["backends"][1]["retry_on"] == ["503", "504"]

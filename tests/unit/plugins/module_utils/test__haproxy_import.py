@@ -914,3 +914,50 @@ def test_generated_password_lines_never_show_the_password(injection, where):
         shown = json.dumps({k: result[k] for k in ("kept", "dropped", "errors", "origins")})
         for part in (_SECRET[:half], _SECRET[half:]):
             assert part not in shown, (line, shown)
+
+
+RETRY_CFG = """\
+defaults
+    mode http
+    retry-on conn-failure empty-response
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend www
+    bind :80
+    default_backend web
+backend web
+    retry-on conn-failure 503
+    http-request disable-l7-retry if !METH_GET !METH_OPTIONS
+    server w1 192.0.2.11:8000 check
+backend db
+    mode tcp
+    retry-on conn-failure
+    retry-on conn-failure
+    server d1 192.0.2.31:5432
+listen legacy
+    bind :8080
+    retry-on 429
+    server l1 192.0.2.41:80
+"""
+
+
+def test_retry_on_is_read_and_the_generated_guard_is_not_kept_twice():
+    result = parse(RETRY_CFG, "/etc/haproxy/haproxy.cfg")
+    v = result["variables"]
+    assert v["defaults"]["retry_on"] == ["conn-failure", "empty-response"]
+    web = section_of(result, "backends", "web")
+    assert web["retry_on"] == ["conn-failure", "503"] and "extra" not in web
+    # The guard is the renderer's: reported, not kept in extra.
+    assert [d["line"] for d in result["dropped"]] == [12]
+    assert "writes this line itself" in result["dropped"][0]["reason"]
+    db = section_of(result, "backends", "db")
+    assert db["retry_on"] == ["conn-failure"] and db["extra"] == ["retry-on conn-failure"]
+    # A keyword HAProxy 2.6 does not know stays as written, where haproxy -c judges it.
+    legacy = section_of(result, "listens", "legacy")
+    assert "retry_on" not in legacy and legacy["extra"] == ["retry-on 429"]
+    text = h.render(v)
+    # web and legacy (the defaults' empty-response); db runs in mode tcp.
+    assert text.count("http-request disable-l7-retry") == 2
+    again = parse(text, "/rendered")
+    assert again["variables"] == v
