@@ -157,6 +157,38 @@ def test_the_stop_alert_is_queued_although_keepalived_stopped_before_the_hook_wa
     _assert_in_order_exactly_once()
 
 
+def test_a_keepalived_that_dies_still_has_its_stop_alert_sent_and_comes_back(mail):
+    """A keepalived that is killed (a crash, the OOM killer) runs no hook at
+    all, as a hook killed with keepalived before its first command queues
+    nothing (the window the test above narrows; a CI run lost a STOP alert so
+    on a busy machine). keepalived.service's ExecStopPost queues the STOP
+    alert nobody queued, saying how keepalived ended; systemd starts
+    keepalived again (Restart=on-failure) and its BACKUP alert follows."""
+    lb = M.LBS[1]
+    name = M.NAMES[lb]
+    since = M.now(lb)
+    base = len(M.messages())
+    M.sh(lb, "systemctl kill --signal=SIGKILL keepalived.service")
+    M.wait_for(
+        lambda: len(M.alerts(base, name)) >= 2,
+        timeout=60,
+        what=f"{name}'s STOP and BACKUP alerts at the relay",
+    )
+    alerts = M.alerts(base, name)
+    assert _states(alerts) == ["STOP", "BACKUP"], [a["subject"] for a in alerts]
+    assert (
+        "keepalived stopped before its notify hook had queued this alert (systemd: result "
+        "signal, killed KILL)" in alerts[0]["body"]
+    ), alerts[0]["body"]
+    assert "queued alert" in M.journal(lb, since) and "after keepalived stopped" in M.journal(
+        lb, since
+    )
+    # The way back: keepalived runs again on lb2, as BACKUP, and lb1 kept the VIP.
+    assert M.sh(lb, "systemctl is-active keepalived.service")[1].strip() == "active"
+    assert M.holds_vip(M.LBS[0]) and not M.holds_vip(lb)
+    _assert_in_order_exactly_once()
+
+
 def test_a_burst_of_alerts_leaves_the_path_unit_working(mail):
     """Every alert starts the flush service. Ten alerts in a few seconds (a
     flapping pair) must not trip systemd's start limit, which would fail the

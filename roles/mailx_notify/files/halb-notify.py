@@ -19,7 +19,14 @@ the spool's ``trigger`` file and returns at once: keepalived is never held
 up by a slow or dead relay. It ignores SIGTERM, so that the STOP alert is
 queued even when keepalived has exited meanwhile; keepalived runs it through
 the small shell front ``halb-notify`` beside this file, which ignores those
-signals before Python starts.
+signals before Python starts. Each alert for an instance or group also
+records its last state (states.json); keepalived.service's ExecStopPost runs
+
+    halb-notify --keepalived-stopped
+
+which queues STOP for every instance and group of keepalived.conf whose last
+state is not STOP (its hook died with keepalived, or keepalived died), and a
+hook's STOP that comes after that one is not queued twice.
 systemd's halb-notify-flush.path sees the trigger and starts
 halb-notify-flush.service, which runs ``halb-notify --flush`` as the script
 user: the queued alerts go out oldest first, each through s-nail
@@ -80,7 +87,17 @@ MAX_TRIES = 5
 # An alert is a few hundred bytes; an entry larger than this is not one.
 MAX_ENTRY = 16 * 1024
 PRIORITY_RE = re.compile(r"^-?[0-9]{1,6}$")
+# The kinds of alert whose last state is kept (states.json) for --keepalived-stopped.
+TRACKED_TYPES = ("INSTANCE", "GROUP")
+MAX_STATES = 256
+DEFAULT_KEEPALIVED_CONFIG = "/etc/keepalived/keepalived.conf"
+# What keepalived.conf names: vrrp_instance NAME { / vrrp_sync_group NAME {
+_KEEPALIVED_NAME_RE = re.compile(
+    r"^[ \t]*(vrrp_instance|vrrp_sync_group)[ \t]+([^\s{]+)", re.MULTILINE
+)
+_KEEPALIVED_INCLUDE_RE = re.compile(r"^[ \t]*include[ \t]", re.MULTILINE)
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
+_UNSAFE_TEXT = re.compile(r"[^\x20-\x7e]")
 
 _verbose = False
 
@@ -227,6 +244,7 @@ class Spool:
         self.trigger_path = os.path.join(directory, "trigger")
         self.status_path = os.path.join(directory, "status.json")
         self.dead_path = os.path.join(directory, "dead-letter.jsonl")
+        self.states_path = os.path.join(directory, "states.json")
 
     def prepare(self):
         if not os.path.isdir(self.dir):
@@ -268,33 +286,95 @@ class Spool:
                 dropped.append(seq)
         return dropped
 
-    def enqueue(self, alert):
-        """Store one alert; return (its sequence number, the ones dropped)."""
-        self.prepare()
-        with flocked(self.lock_path, LOCK_WAIT) as locked:
-            if not locked:
+    def read_states(self):
+        """{"TYPE NAME": {"state", "priority"}}: the last state queued for each
+        instance and group (what --keepalived-stopped reads)."""
+        try:
+            with open(self.states_path, encoding="utf-8") as handle:
+                states = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        return states if isinstance(states, dict) else {}
+
+    @contextlib.contextmanager
+    def locked(self):
+        """The spool's lock, waited for LOCK_WAIT seconds (then going on without it)."""
+        with flocked(self.lock_path, LOCK_WAIT) as got:
+            if not got:
                 log(syslog.LOG_WARNING, f"{self.lock_path} stayed locked; queueing anyway")
-            dropped = self._evict()
-            seq = self._last_seq() + 1
-            record = dict(alert, seq=seq, dropped_before=len(dropped))
-            tmp = os.path.join(self.tmp, f"{seq:012d}.{os.getpid()}")
-            _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
-            # link() never replaces an existing entry: without the lock, take the next number.
-            for _attempt in range(1000):
-                try:
-                    os.link(tmp, os.path.join(self.queue, f"{seq:012d}.json"))
-                    break
-                except FileExistsError:
-                    seq += 1
-                    record["seq"] = seq
-                    _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
-            else:
-                raise NotifyError("could not name the alert in the spool")
-            os.unlink(tmp)
-            _fsync_dir(self.queue)
-            seq_tmp = os.path.join(self.tmp, f"seq.{os.getpid()}")
-            _write_file(seq_tmp, f"{seq}\n")
-            os.replace(seq_tmp, self.seq_path)
+            yield
+
+    def _record_state(self, key, alert):
+        states = self.read_states()
+        states.pop(key, None)
+        states[key] = {"state": alert["state"], "priority": alert["priority"]}
+        while len(states) > MAX_STATES:  # the oldest first: names of long ago
+            states.pop(next(iter(states)))
+        tmp = os.path.join(self.tmp, f"states.{os.getpid()}")
+        _write_file(tmp, json.dumps(states) + "\n")
+        os.replace(tmp, self.states_path)
+
+    def enqueue(self, alert):
+        """Store one alert; return (its sequence number, the ones dropped), or
+        (None, []) for a STOP already queued for the same instance or group
+        (by --keepalived-stopped, which ran first)."""
+        self.prepare()
+        key = state_key(alert)
+        with self.locked():
+            if (
+                key is not None
+                and alert["state"] == "STOP"
+                and self.read_states().get(key, {}).get("state") == "STOP"
+            ):
+                return None, []
+            return self._enqueue_locked(alert, key)
+
+    def stop_all(self, cfg, names, detail):
+        """--keepalived-stopped: queue a STOP alert for every instance and group
+        whose last queued state is not STOP (its hook died with keepalived, or
+        keepalived died); ``names`` (a set of "TYPE NAME", or None for all)
+        leaves out what the current keepalived.conf no longer has."""
+        self.prepare()
+        queued = []
+        with self.locked():
+            for key, last in list(self.read_states().items()):
+                if not isinstance(last, dict) or last.get("state") == "STOP":
+                    continue
+                if names is not None and key not in names:
+                    continue
+                kind, _sep, name = key.partition(" ")
+                alert = make_alert(cfg, kind, name, "STOP", last.get("priority", ""))
+                alert["detail"] = detail
+                seq, _dropped = self._enqueue_locked(alert, key)
+                queued.append((seq, alert))
+        return queued
+
+    def _enqueue_locked(self, alert, key):
+        """enqueue() with the lock held (or given up on); ``key`` (state_key,
+        None for a backend alert) is where its state is recorded."""
+        dropped = self._evict()
+        seq = self._last_seq() + 1
+        record = dict(alert, seq=seq, dropped_before=len(dropped))
+        tmp = os.path.join(self.tmp, f"{seq:012d}.{os.getpid()}")
+        _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
+        # link() never replaces an existing entry: without the lock, take the next number.
+        for _attempt in range(1000):
+            try:
+                os.link(tmp, os.path.join(self.queue, f"{seq:012d}.json"))
+                break
+            except FileExistsError:
+                seq += 1
+                record["seq"] = seq
+                _write_file(tmp, json.dumps(record, sort_keys=True) + "\n")
+        else:
+            raise NotifyError("could not name the alert in the spool")
+        os.unlink(tmp)
+        _fsync_dir(self.queue)
+        seq_tmp = os.path.join(self.tmp, f"seq.{os.getpid()}")
+        _write_file(seq_tmp, f"{seq}\n")
+        os.replace(seq_tmp, self.seq_path)
+        if key is not None:
+            self._record_state(key, alert)
         for old in dropped:
             log(syslog.LOG_WARNING, f"spool full ({self.max}): dropped the oldest alert #{old}")
         return seq, dropped
@@ -479,6 +559,43 @@ def make_alert(cfg, kind, name, state, priority, when=None):
     }
 
 
+def state_key(alert):
+    """``"TYPE NAME"`` of an instance or group alert; None for the others."""
+    if alert.get("type") not in TRACKED_TYPES:
+        return None
+    return f"{alert['type']} {alert['name']}"
+
+
+def keepalived_names(path):
+    """{"INSTANCE name", "GROUP name"} that keepalived.conf at ``path``
+    defines; None when it includes other files or cannot be read (then
+    every recorded instance and group counts)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(4 * 1024 * 1024)
+    except OSError as exc:
+        log(syslog.LOG_WARNING, f"cannot read {path} ({exc.strerror}); every instance counts")
+        return None
+    if _KEEPALIVED_INCLUDE_RE.search(text):
+        return None
+    kinds = {"vrrp_instance": "INSTANCE", "vrrp_sync_group": "GROUP"}
+    return {f"{kinds[kind]} {clean(name, 128)}" for kind, name in _KEEPALIVED_NAME_RE.findall(text)}
+
+
+def stop_detail(environ):
+    """What the STOP alerts of --keepalived-stopped say about the stop, from
+    the variables systemd gives ExecStopPost."""
+    result = clean(environ.get("SERVICE_RESULT") or "unknown", 32)
+    how = " ".join(
+        clean(environ[key], 32) for key in ("EXIT_CODE", "EXIT_STATUS") if environ.get(key)
+    )
+    return (
+        f"keepalived stopped before its notify hook had queued this alert (systemd: result "
+        f"{result}, {how or 'no exit status'}); halb-notify queued it from keepalived.service's "
+        "ExecStopPost."
+    )
+
+
 def summary(alert):
     """``<host>: <instance> is now <STATE> (priority N) at <time>``; for a
     backend, ``<host>: backend <name> has no UP server`` / ``is UP again``."""
@@ -517,6 +634,8 @@ def render(alert, cfg, sent_at=None):
     waited = (sent_at if sent_at is not None else time.time()) - float(alert.get("epoch", 0))
     if alert.get("epoch") and waited >= 60:
         body += ["", f"This alert waited {int(waited // 60)} min in the spool of {alert['host']}."]
+    if alert.get("detail"):
+        body += ["", _UNSAFE_TEXT.sub("?", str(alert["detail"]))[:400]]
     if alert.get("dropped_before"):
         body += [
             "",
@@ -677,13 +796,19 @@ def parse(argv):
     mode.add_argument("--flush", action="store_true", help="send what the spool holds")
     mode.add_argument("--test", action="store_true", help="send a test message now")
     mode.add_argument("--status", action="store_true", help="show the spool")
+    mode.add_argument(
+        "--keepalived-stopped",
+        action="store_true",
+        help="queue STOP for every instance whose hook did not (keepalived.service's ExecStopPost)",
+    )
+    parser.add_argument("--keepalived-config", default=DEFAULT_KEEPALIVED_CONFIG)
     parser.add_argument(
         "event", nargs="*", metavar="TYPE NAME STATE PRIORITY", help="keepalived's notify arguments"
     )
     args = parser.parse_args(argv)
-    modes = args.flush or args.test or args.status
+    modes = args.flush or args.test or args.status or args.keepalived_stopped
     if modes and args.event:
-        parser.error("--flush, --test and --status take no event arguments")
+        parser.error("--flush, --test, --status and --keepalived-stopped take no event arguments")
     if not modes and len(args.event) != 4:
         parser.error("expected TYPE NAME STATE PRIORITY (as keepalived's notify gives them)")
     return args
@@ -701,6 +826,8 @@ def main(argv=None, hook_ignores_stop=False):
     syslog.openlog("halb-notify", syslog.LOG_PID, syslog.LOG_DAEMON)
     try:
         cfg = load_config(args.config)
+        # Read as root: keepalived.conf holds the VRRP password (0600).
+        names = keepalived_names(args.keepalived_config) if args.keepalived_stopped else None
         drop_privileges(cfg["user"])
         spool = Spool(cfg["spool_dir"], cfg["spool_max"])
         if args.status:
@@ -724,11 +851,24 @@ def main(argv=None, hook_ignores_stop=False):
             return 1
         if args.flush:
             return flush(cfg, spool)
+        if args.keepalived_stopped:
+            queued = spool.stop_all(cfg, names, stop_detail(os.environ))
+            for seq, alert in queued:
+                log(
+                    syslog.LOG_INFO,
+                    f"queued alert #{seq} after keepalived stopped: {summary(alert)}",
+                )
+            if queued:
+                spool.poke()
+            return 0
         alert = make_alert(cfg, *args.event)
         known = BACKEND_STATES if alert["type"] == "BACKEND" else STATES
         if alert["state"] not in known:
             log(syslog.LOG_WARNING, f"unexpected state {alert['state']!r}; queued as given")
         seq, _dropped = spool.enqueue(alert)
+        if seq is None:
+            log(syslog.LOG_INFO, f"already queued after keepalived stopped: {summary(alert)}")
+            return 0
         log(syslog.LOG_INFO, f"queued alert #{seq}: {summary(alert)}")
         try:
             spool.poke()

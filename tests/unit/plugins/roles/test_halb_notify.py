@@ -366,7 +366,13 @@ def test_status_shows_the_spool(box, capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["INSTANCE", "VI_1", "MASTER"], ["--flush", "INSTANCE", "VI_1", "MASTER", "1"]],
+    [
+        [],
+        ["INSTANCE", "VI_1", "MASTER"],
+        ["--flush", "INSTANCE", "VI_1", "MASTER", "1"],
+        ["--keepalived-stopped", "INSTANCE", "VI_1", "STOP", "1"],
+        ["--keepalived-stopped", "--flush"],
+    ],
 )
 def test_wrong_arguments_are_refused(box, argv):
     with pytest.raises(SystemExit) as info:
@@ -689,3 +695,137 @@ def test_the_front_is_posix_sh_that_runs_the_program_beside_it():
     # Nothing runs before the signals are ignored, and the program replaces the shell.
     assert code[0].startswith("case ") and "trap '' TERM HUP INT" in "\n".join(code[:4])
     assert code[-1] == 'exec /usr/bin/python3 "$0.py" "$@"'
+
+
+# --- STOP alerts after keepalived stopped (keepalived.service's ExecStopPost) ---
+
+KEEPALIVED_CONF = """\
+global_defs {
+    router_id lb1
+}
+vrrp_sync_group G1 {
+    group {
+        VI_1
+    }
+}
+vrrp_instance VI_1 {
+    state BACKUP
+}
+vrrp_instance VI_2{
+    state BACKUP
+}
+"""
+
+
+def _stopped(box, tmp_path, conf=KEEPALIVED_CONF, env=None, monkeypatch=None):
+    path = tmp_path / "keepalived.conf"
+    if conf is not None:
+        path.write_text(conf)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    return hn.main(["--keepalived-stopped", "--keepalived-config", str(path)])
+
+
+def _alerts(box):
+    return [json.loads(pathlib.Path(path).read_text()) for _seq, path in box.spool.entries()]
+
+
+def test_the_hook_records_the_last_state_of_each_instance_and_group_only(box):
+    for argv in (
+        ["INSTANCE", "VI_1", "BACKUP", "100"],
+        ["INSTANCE", "VI_1", "MASTER", "150"],
+        ["GROUP", "G1", "MASTER", "0"],
+        ["BACKEND", "be_web", "DOWN", "0"],
+    ):
+        assert hn.main(argv) == 0
+    assert box.spool.read_states() == {
+        "INSTANCE VI_1": {"state": "MASTER", "priority": "150"},
+        "GROUP G1": {"state": "MASTER", "priority": "0"},
+    }
+
+
+def test_a_stop_nobody_queued_is_queued_after_keepalived_stopped(box, tmp_path, monkeypatch):
+    """The hook died with keepalived (or keepalived died): ExecStopPost queues
+    the STOP alert of every instance and group keepalived.conf still has and
+    whose last queued state is not STOP, saying how keepalived ended."""
+    for argv in (
+        ["INSTANCE", "VI_1", "MASTER", "150"],
+        ["INSTANCE", "VI_2", "BACKUP", "100"],
+        ["GROUP", "G1", "MASTER", "0"],
+        ["INSTANCE", "VI_OLD", "MASTER", "100"],  # no longer in keepalived.conf
+        ["INSTANCE", "VI_2", "STOP", "100"],  # its hook queued its STOP
+    ):
+        assert hn.main(argv) == 0
+    (box.spool_dir / "trigger").unlink()
+    env = {"SERVICE_RESULT": "signal", "EXIT_CODE": "killed", "EXIT_STATUS": "KILL"}
+    assert _stopped(box, tmp_path, env=env, monkeypatch=monkeypatch) == 0
+    new = _alerts(box)[5:]
+    assert [(a["type"], a["name"], a["state"], a["priority"]) for a in new] == [
+        ("INSTANCE", "VI_1", "STOP", "150"),
+        ("GROUP", "G1", "STOP", "0"),
+    ]
+    assert "result signal, killed KILL" in new[0]["detail"]
+    assert (box.spool_dir / "trigger").exists()
+    assert sum("after keepalived stopped" in m for m in box.logged) == 2
+    # Run again (a second stop without a start): nothing more.
+    assert _stopped(box, tmp_path, env=env, monkeypatch=monkeypatch) == 0
+    assert len(_alerts(box)) == 7
+    # The mail says what happened.
+    _subject, body = hn.render(new[0], box.cfg)
+    assert "keepalived stopped before its notify hook had queued this alert" in body
+    assert "ExecStopPost" in body
+
+
+def test_the_hook_does_not_queue_a_stop_that_was_queued_after_keepalived_stopped(box, tmp_path):
+    """If the hook outlives keepalived and ExecStopPost ran first (a unit
+    with KillMode=process), the STOP alert still goes out once."""
+    assert hn.main(["INSTANCE", "VI_1", "MASTER", "150"]) == 0
+    assert _stopped(box, tmp_path) == 0
+    assert hn.main(["INSTANCE", "VI_1", "STOP", "150"]) == 0
+    assert [a["state"] for a in _alerts(box)] == ["MASTER", "STOP"]
+    assert any(m.startswith("already queued after keepalived stopped") for m in box.logged)
+    # After a start, the next stop is queued by the hook as usual.
+    assert hn.main(["INSTANCE", "VI_1", "BACKUP", "100"]) == 0
+    assert hn.main(["INSTANCE", "VI_1", "STOP", "100"]) == 0
+    assert _stopped(box, tmp_path) == 0
+    assert [a["state"] for a in _alerts(box)] == ["MASTER", "STOP", "BACKUP", "STOP"]
+
+
+@pytest.mark.parametrize("conf", [None, "include /etc/keepalived/conf.d/*.conf\n"])
+def test_without_a_readable_single_keepalived_conf_every_recorded_instance_counts(
+    box, tmp_path, conf
+):
+    assert hn.main(["INSTANCE", "VI_X", "MASTER", "150"]) == 0
+    assert _stopped(box, tmp_path, conf=conf) == 0
+    assert [(a["name"], a["state"]) for a in _alerts(box)] == [("VI_X", "MASTER"), ("VI_X", "STOP")]
+
+
+def test_nothing_recorded_means_nothing_queued_after_keepalived_stopped(box, tmp_path):
+    assert _stopped(box, tmp_path) == 0
+    assert box.queued() == []
+    assert not (box.spool_dir / "trigger").exists()
+
+
+def test_the_recorded_states_are_bounded(box):
+    for k in range(hn.MAX_STATES + 5):
+        box.spool.enqueue(hn.make_alert(box.cfg, "INSTANCE", f"VI_{k}", "BACKUP", "1"))
+    states = box.spool.read_states()
+    assert len(states) == hn.MAX_STATES
+    assert "INSTANCE VI_0" not in states and f"INSTANCE VI_{hn.MAX_STATES + 4}" in states
+
+
+def test_keepalived_names_reads_instances_and_groups_made_safe(tmp_path):
+    path = tmp_path / "keepalived.conf"
+    path.write_text(KEEPALIVED_CONF + "  vrrp_instance \x1bbad{\n}\n")
+    assert hn.keepalived_names(str(path)) == {
+        "GROUP G1",
+        "INSTANCE VI_1",
+        "INSTANCE VI_2",
+        "INSTANCE ?bad",
+    }
+
+
+def test_the_stop_detail_is_made_safe_for_a_mail():
+    detail = hn.stop_detail({"SERVICE_RESULT": "exit-code\nBcc: x", "EXIT_CODE": "exited"})
+    assert "\n" not in detail and "exit-code?Bcc:?x" in detail
+    assert "no exit status" in hn.stop_detail({})
