@@ -95,39 +95,29 @@ def playbook_site(directory, timeout=900, log=None):
     )
 
 
-def recap(stdout):
-    """{host: {"ok": n, "changed": n, "failed": n, ...}} from PLAY RECAP."""
-    hosts = {}
-    for line in stdout.split("PLAY RECAP", 1)[-1].splitlines():
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            hosts[match.group(1)] = {
-                key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))
-            }
-    return hosts
-
-
 class Monitor(Background):
     """Which nodes hold the VIP, polled through docker exec (``ip -o addr``,
     as halb_pair.holders does) every ``interval`` seconds in a background
-    thread, bounded by ``limit`` seconds.
+    thread, bounded by ``limit`` seconds. A sample in which a node could not
+    be read (halb_pair.addresses) says nothing about the holders: it is
+    counted (``unread``), not judged.
 
         with Monitor() as vip:
             ...
-        vip.most, vip.longest_none, vip.seen
+        vip.most, vip.longest_none, vip.seen, vip.unread
     """
 
     def __init__(self, interval=0.1, limit=900.0):
         super().__init__(limit)
         self.interval = interval
-        self.samples = []  # (seconds, tuple of holders)
+        self.samples = []  # (seconds, tuple of holders, or None: a node not read)
 
     @staticmethod
     def _holds(host):
         try:
             return halb_pair.holds_vip(host)
-        except Exception:  # a node being restarted: not a holder
-            return False
+        except Exception:  # the engine too busy to exec: not read
+            return None
 
     def _run(self):
         from concurrent.futures import ThreadPoolExecutor
@@ -138,19 +128,32 @@ class Monitor(Background):
             while not self._stop.is_set() and time.monotonic() - start < self.limit:
                 now = time.monotonic()
                 held = list(pool.map(self._holds, halb_pair.HOSTS))
-                found = tuple(h for h, yes in zip(halb_pair.HOSTS, held, strict=True) if yes)
+                found = (
+                    None
+                    if None in held
+                    else tuple(h for h, yes in zip(halb_pair.HOSTS, held, strict=True) if yes)
+                )
                 self.samples.append((round(now - start, 3), found))
                 self._stop.wait(max(0.0, self.interval - (time.monotonic() - now)))
 
     @property
+    def known(self):
+        """The samples in which both nodes could be read."""
+        return [(at, holders) for at, holders in self.samples if holders is not None]
+
+    @property
+    def unread(self):
+        return len(self.samples) - len(self.known)
+
+    @property
     def most(self):
-        return max((len(h) for _when, h in self.samples), default=0)
+        return max((len(h) for _when, h in self.known), default=0)
 
     @property
     def seen(self):
         """Every distinct set of holders, in the order first seen."""
         out = []
-        for _when, holders in self.samples:
+        for _when, holders in self.known:
             if holders not in out:
                 out.append(holders)
         return out
@@ -159,7 +162,7 @@ class Monitor(Background):
     def longest_none(self):
         """The longest stretch (seconds, between samples) with no holder."""
         longest, since = 0.0, None
-        for at, holders in self.samples:
+        for at, holders in self.known:
             if not holders:
                 since = at if since is None else since
                 longest = max(longest, at - since)
@@ -170,7 +173,8 @@ class Monitor(Background):
     def __str__(self):
         seconds = self.samples[-1][0] if self.samples else 0.0
         return (
-            f"{len(self.samples)} samples of the VIP's holders in {seconds:.0f} s, "
+            f"{len(self.samples)} samples of the VIP's holders in {seconds:.0f} s "
+            f"({self.unread} with a node that could not be read), "
             f"holder sets seen {self.seen}, "
             f"at most {self.most} at once, longest with none {self.longest_none} s"
         )

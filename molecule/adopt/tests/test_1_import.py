@@ -9,7 +9,8 @@ import pathlib
 import stat
 
 import yaml
-from adopt import PLANTED_HAPROXY, PLANTED_KEEPALIVED, PLANTED_PAIR, adopt, leaks, recap
+from adopt import PLANTED_HAPROXY, PLANTED_KEEPALIVED, PLANTED_PAIR, adopt, leaks
+from halb_common import recap
 from halb_pair import ADDRESSES, HOSTS, VIP
 
 VRID = int(os.environ["HALB_VRID"])

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
 import time
+import uuid
 
 import docker
 import yaml
@@ -23,10 +25,50 @@ def container(name):
     return _client.containers.get(name)
 
 
+# Where sh() keeps each command's output in the container (a tmpfs) until it
+# has been read whole; files older than two minutes go with a later call.
+EXEC_DIR = "/run/halb-exec"
+EXEC_READS = 3
+
+
 def sh(name, command, check=True):
-    """Run a shell command in a container (docker exec); return (rc, output)."""
-    rc, out = container(name).exec_run(["/bin/sh", "-c", command])
-    text = out.decode(errors="replace")
+    """Run a shell command in a container (docker exec); return (rc, output).
+
+    A docker exec can lose its output: the command ran and exited 0, but the
+    stream came back empty (docker/docker-py#2042, moby/moby#27289; seen in
+    CI on 2026-12-05 under load, when a sha256sum read as nothing). So the
+    command's output and exit status go to a file in the container, framed
+    by markers, and the exec prints that file; when a marker is missing the
+    file is read again (the command is never run twice), EXEC_READS reads at
+    most. An exec that failed itself (a container going away) is returned as
+    docker reported it."""
+    token = uuid.uuid4().hex
+    path = f"{EXEC_DIR}/{token}"
+    begin, end = f"halb-exec {token} begin", f"halb-exec {token} rc="
+    script = (
+        f"mkdir -p {EXEC_DIR} && find {EXEC_DIR} -type f -mmin +2 -delete"
+        f" && printf '%s\\n' '{begin}' >{path} || exit 125\n"
+        f"( {command}\n) >>{path} 2>&1\n"
+        f"printf '\\n%s%s\\n' '{end}' \"$?\" >>{path}\n"
+        f"cat {path}\n"
+    )
+    argv = ["/bin/sh", "-c", script]
+    for _read in range(EXEC_READS):
+        rc, out = container(name).exec_run(argv)
+        text = out.decode(errors="replace")
+        framed = re.fullmatch(
+            rf"{re.escape(begin)}\n(.*)\n{re.escape(end)}(\d+)\n", text, flags=re.DOTALL
+        )
+        if rc == 0 and framed:
+            rc, text = int(framed[2]), framed[1]
+            break
+        if rc != 0:  # the exec failed (125: the file could not be written): as docker said
+            break
+        argv = ["cat", path]  # exit 0 without the frame: read what the command wrote again
+    else:
+        raise AssertionError(
+            f"{name}: {command!r}: the output was lost {EXEC_READS} times (last: {rc}, {text!r})"
+        )
     if check and rc != 0:
         raise AssertionError(f"{name}: {command!r} exited {rc}: {text}")
     return rc, text
@@ -188,3 +230,15 @@ def module(host, name, args, check=False, timeout=300):
         raise AssertionError(
             f"no result from {name} on {host}: {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
         ) from exc
+
+
+def recap(stdout):
+    """{host: {"ok": n, "changed": n, "failed": n, ...}} from PLAY RECAP."""
+    hosts = {}
+    for line in stdout.split("PLAY RECAP", 1)[-1].splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match:
+            hosts[match.group(1)] = {
+                key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", match.group(2))
+            }
+    return hosts
