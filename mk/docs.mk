@@ -18,15 +18,15 @@
 # here); scripts/docsite/halb_docsite.py resolves the references to Ansible's
 # docs instead, and the build runs in a network namespace of its own when the
 # machine allows it, so a step that tried the network would fail at once.
-# The tools run from their own venv (requirements-docs.txt); the collection's
-# dependency ansible.posix comes from the test venv's `ansible` package.
+# The tools run from their own venv (requirements-docs.txt); the collection
+# needs no other collection.
 
 DOCS := $(BUILD)/docs
 DOCS_VENV := $(BUILD)/docs-venv
 DOCS_BIN := $(DOCS_VENV)/bin
 DOCS_STAMP := $(DOCS_VENV)/.halb-requirements.stamp
 # halb.cluster from the source tree (a link farm of the docs' own), then the
-# test venv's collections (ansible.posix, for the references lint checks).
+# test venv's collections (other collections' plugins a reference may name).
 DOCS_ENV = PATH="$(DOCS_BIN):$$PATH" DOCS_EXTRA_COLLECTIONS="$(SITE_PACKAGES)"
 
 .PHONY: docs docs-lint docs-pages docs-venv docs-requirements

@@ -11,9 +11,8 @@
 # ansible-core 2.20+ needs Python 3.12+. An interpreter is named by
 # MATRIX_PY_<minor> (a name or a path); tests/matrix/python.sh finds a
 # working one (a pyenv shim of an inactive version does not count) or says
-# which to install. ansible.posix (the roles' sysctl and firewalld modules,
-# which the syntax check resolves) is taken from the `ansible` package pinned
-# in requirements.txt (.venv): no second download, no Galaxy.
+# which to install. The collection needs no other collection (galaxy.yml),
+# so the path holds halb.cluster alone: nothing from Galaxy.
 
 MATRIX_VERSIONS ?= 2.16 2.19 2.21
 # Versions whose unit tests are left out (syntax checks and the filter play
@@ -31,12 +30,10 @@ matrix_stamp = $(if $(filter $(MATRIX_PINNED),$(1)),$(VENV_STAMP),$(MATRIX_DIR)/
 .PHONY: matrix matrix-requirements
 
 matrix: $(foreach v,$(MATRIX_VERSIONS),$(call matrix_stamp,$(v))) $(VENV_STAMP) ## unit tests, syntax checks, filter play on ansible-core 2.16, 2.19, 2.21
-	@# halb.cluster from this tree and ansible.posix from .venv's `ansible` bundle.
-	mkdir -p $(MATRIX_COLLECTIONS)/ansible_collections/halb $(MATRIX_COLLECTIONS)/ansible_collections/ansible
+	@# halb.cluster from this tree, alone (a link left by an older tree goes).
+	mkdir -p $(MATRIX_COLLECTIONS)/ansible_collections/halb
+	rm -rf $(MATRIX_COLLECTIONS)/ansible_collections/ansible
 	ln -sfn $(CURDIR) $(MATRIX_COLLECTIONS)/ansible_collections/halb/cluster
-	ln -sfn "$(SITE_PACKAGES)/ansible_collections/ansible/posix" $(MATRIX_COLLECTIONS)/ansible_collections/ansible/posix
-	@test -f $(MATRIX_COLLECTIONS)/ansible_collections/ansible/posix/MANIFEST.json \
-		|| { echo "make matrix: no ansible.posix in .venv (the ansible package of requirements.txt)" >&2; exit 1; }
 	@start=$$SECONDS; \
 	for v in $(MATRIX_VERSIONS); do \
 		case $$v in $(MATRIX_PINNED)) venv=$(VENV) ;; *) venv=$(MATRIX_DIR)/venv-$$v ;; esac; \

@@ -29,14 +29,11 @@ sanity-tools: ## shellcheck for ansible-test's shellcheck test (Debian package)
 sanity-ansible-test: venv sanity-tools ## ansible-test sanity --local on a copy of the working tree (SANITY_ARGS=...)
 	tests/sanity/ansible-test.sh $(BIN) $(SANITY_WORK) $(SANITY_ARGS)
 
-# The importer's ansible-lint resolves the roles' modules from the declared
-# dependency ansible.posix: the venv gets the copy that the test venv's pinned
-# `ansible` bundle carries (Galaxy itself is not reachable).
+# The collection declares no dependency, so the importer's ansible-lint
+# needs no other collection in the venv (Galaxy itself is not reachable).
 $(SANITY_STAMP): requirements-sanity.txt $(VENV_STAMP)
 	@test -x $(SANITY_VENV)/bin/python || $(PYTHON) -m venv $(SANITY_VENV)
 	$(SANITY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sanity.txt
-	@dest="$$($(SANITY_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections/ansible"; \
-		rm -rf "$$dest/posix" && mkdir -p "$$dest" && cp -a "$(SITE_PACKAGES)/ansible_collections/ansible/posix" "$$dest/"
 	@touch $@
 
 sanity-importer: $(SANITY_STAMP) ## galaxy-importer on a freshly built tarball (build/sanity-importer)

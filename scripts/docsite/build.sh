@@ -4,7 +4,7 @@
 #   scripts/docsite/build.sh [--lint-only] OUT
 #
 # With antsibull-docs, Sphinx and myst-parser on PATH (the docs venv) and
-# DOCS_EXTRA_COLLECTIONS naming a directory with ansible_collections/ansible/posix:
+# DOCS_EXTRA_COLLECTIONS (optional) naming more collection directories:
 #   1. antsibull-docs lint-collection-docs --plugin-docs . (the collection's
 #      plugin and role docs, docs/docsite/);
 #   2. OUT/site: `antsibull-docs sphinx-init` for halb.cluster from the source
@@ -40,7 +40,7 @@ else
 fi
 
 # halb.cluster from the source tree, through a link farm of the docs' own;
-# the test venv's collections after it, for ansible.posix.
+# DOCS_EXTRA_COLLECTIONS (the test venv's collections) after it.
 farm="$out/collections"
 mkdir -p "$farm/ansible_collections/halb"
 ln -sfn "$root" "$farm/ansible_collections/halb/cluster"

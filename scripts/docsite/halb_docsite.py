@@ -2,7 +2,7 @@
 
 antsibull-docs' conf.py resolves references to Ansible's own docsite (the
 common return values, the configuration settings) and to other collections'
-plugins (M(ansible.builtin.copy), O(ansible.posix.sysctl#module:name)) with
+plugins (M(ansible.builtin.copy), O(ansible.builtin.copy#module:dest)) with
 intersphinx, which downloads inventories from docs.ansible.com: that times
 out on a machine without a network, so `make docs` switches intersphinx off
 and this extension resolves those references instead, to the pages of
@@ -31,8 +31,8 @@ ANSIBLE_LABELS = {
 }
 
 # Collections whose plugin pages are on Ansible's docsite: ansible-core's
-# and the collection's dependencies (galaxy.yml).
-EXTERNAL_COLLECTIONS = ("ansible.builtin", "ansible.posix")
+# and the collection's dependencies (galaxy.yml: none).
+EXTERNAL_COLLECTIONS = ("ansible.builtin",)
 
 
 def external_uri(label: str) -> tuple[str, str] | None:
