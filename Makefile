@@ -29,13 +29,15 @@ S ?= default
 # Every directory under molecule/ with a molecule.yml. `shared` holds common
 # playbooks and has none; `lab` is a long-lived environment (`make lab`), so
 # molecule-all only syntax-checks it: testing it would destroy a running lab.
+# `ee` needs the execution environment image (`make ee`, built before the
+# scenarios start).
 SCENARIOS := $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 TEST_SCENARIOS := $(filter-out shared lab,$(SCENARIOS))
 LINT_PY_DIRS = $(wildcard plugins tests molecule benchmarks roles/*/files)
 
 # Environment for every molecule run: the installed tarball first, then the
 # collections bundled with the `ansible` package in the venv (community.docker
-# for the driver, ansible.posix ...). Computed in the shell at run time.
+# for the driver). Computed in the shell at run time.
 SITE_PACKAGES = $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 MOLECULE_ENV = ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS):$(SITE_PACKAGES)"
 
@@ -108,7 +110,7 @@ src-farm: venv
 
 # ansible-lint runs offline (.ansible-lint) and finds halb.cluster.* in the
 # source tree through the link farm; the rest of the path is the venv's
-# `ansible` bundle (ansible.posix ...). Nothing is fetched from Galaxy.
+# `ansible` bundle. Nothing is fetched from Galaxy.
 lint: venv src-farm ## ruff, yamllint, ansible-lint (production profile)
 	ruff check $(LINT_PY_DIRS)
 	ruff format --check $(LINT_PY_DIRS)
@@ -139,10 +141,11 @@ molecule: image collection bench-tools $(if $(filter haproxy,$(S)),browser) ## m
 # reasons are repeated at the end (scripts/molecule-lanes.sh).
 MOLECULE_JOBS ?= 2
 # How many minutes each took with two lanes on 2 cores and the checks beside
-# them (make test on 2026-12-05, issue 18; trixie from issue 17; the lanes are balanced with these;
-# a scenario not listed counts 5).
-export MOLECULE_WEIGHTS ?= default=19 firewalld=9 trixie=8 adopt=7 haproxy=5 keepalived=5 mailx_notify=4 unicast=3 nopreempt=2
-molecule-all: image collection browser bench-tools ## every scenario, MOLECULE_JOBS at a time (lab: syntax only)
+# them (the CI-equivalent make test of 2026-12-05 22:06 UTC; ee: 4 min alone
+# with its image build, the scenario about 2 of them); the lanes are balanced
+# with these; a scenario not listed counts 5.
+export MOLECULE_WEIGHTS ?= default=17 firewalld=8 pairs=6 trixie=5 adopt=5 haproxy=5 keepalived=4 ee=3 mailx_notify=3 unicast=2 nopreempt=2
+molecule-all: image collection browser bench-tools $(if $(filter ee,$(TEST_SCENARIOS)),ee) ## every scenario, MOLECULE_JOBS at a time (lab: syntax only)
 	@echo "scenarios: $(TEST_SCENARIOS) ($(MOLECULE_JOBS) at a time)"
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	$(MOLECULE_ENV) scripts/molecule-lanes.sh $(MOLECULE_JOBS) $(MOLECULE_LOGS) $(TEST_SCENARIOS)
@@ -162,7 +165,7 @@ checks: ## sanity, docs, changelog-check, matrix: the Galaxy-readiness checks (n
 # repeated at the end when they failed. What installs Debian packages
 # (apt allows one at a time) runs before the two go their ways. The pinned
 # ansible-core's unit tests are not run twice (MATRIX_SKIP_UNIT: make unit ran them).
-test: lint unit sanity-tools image image-trixie browser bench-tools ## everything CI runs
+test: lint unit sanity-tools image image-trixie ee browser bench-tools ## everything CI runs
 	@install -d -m 0700 $(MOLECULE_LOGS)
 	@echo "test: make checks ($(CHECKS)) beside the scenarios; output in $(MOLECULE_LOGS)/checks.log"
 	@status=0; start=$$SECONDS; \
