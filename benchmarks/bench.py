@@ -2,11 +2,13 @@
 """`make bench`: measure the lab and record the figures.
 
     bench.py run [--fresh] [--repetitions N] [--partition-repetitions N] [--only SUITE ...]
+                 [--pairs N] [--pairs-rounds N] [--pairs-budget MIN] [--pairs-note TEXT]
                  [--no-report]
     bench.py report [RESULTS.json]
 
 `run` needs the lab (`make lab`; `make bench` builds a fresh one and passes
---fresh, so that the first site.yml run is timed) and merges what it measured
+--fresh, so that the first site.yml run is timed), except the suite `pairs`,
+which starts containers of its own (halb_bench/pairs.py), and merges what it measured
 into benchmarks/results/<date>.json; `report` turns a results file into its
 PNG plot and docs/performance.md.
 """
@@ -16,13 +18,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import pathlib
 import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from halb_bench import report, suites, throughput  # noqa: E402
+from halb_bench import pairs, report, suites, throughput  # noqa: E402
 from halb_bench.lab import Lab  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -40,7 +43,11 @@ SUITES = (
     "throughput",
     "scale",
     "failover-fast",
+    "pairs",
 )
+# Suites that need no lab (their own containers): a run of these only leaves
+# the results file's machine entry as it is (it describes the lab's nodes).
+LAB_FREE = {"pairs"}
 
 
 def _now():
@@ -131,6 +138,14 @@ def run(args):
                     "haproxy": suites.scale_haproxy(lab, repetitions=args.repetitions),
                     "vrrp": suites.scale_vrrp(lab),
                 }
+            elif name == "pairs":
+                results["pairs"] = pairs.pairs(
+                    max_pairs=args.pairs,
+                    rounds=args.pairs_rounds,
+                    repetitions=args.deploy_repetitions,
+                    note=args.pairs_note,
+                    budget_s=None if args.pairs_budget is None else args.pairs_budget * 60,
+                )
             results.setdefault("suite_seconds", {})[name] = round(time.monotonic() - t0, 1)
             measured.add(RESULTS_KEY.get(name, name))
             _save(path, results, measured)
@@ -138,7 +153,10 @@ def run(args):
         if profile != "default":
             suites.set_profile(lab, "default")
         # Read once the lab is deployed (a fresh lab has no haproxy yet).
-        results["machine"] = suites.machine(lab)
+        if not set(wanted) <= LAB_FREE:
+            results["machine"] = suites.machine(lab)
+        else:
+            results.setdefault("machine", {"cpus": os.cpu_count()})
         _save(path, results, measured)
     suites.log(f"done in {time.monotonic() - started:.0f} s: {path}")
     if args.report:
@@ -169,6 +187,26 @@ def main(argv=None):
     )
     p_run.add_argument("--only", nargs="+", choices=SUITES, help="these suites only")
     p_run.add_argument(
+        "--pairs", type=int, default=3, help="pairs: 1 to N pairs (default 3, at most 9)"
+    )
+    p_run.add_argument(
+        "--pairs-rounds",
+        type=int,
+        default=1,
+        help="pairs: fresh deploys of each pair count and forks setting (default 1)",
+    )
+    p_run.add_argument(
+        "--pairs-budget",
+        type=int,
+        default=None,
+        help="pairs: start no round after this many minutes (default: no limit)",
+    )
+    p_run.add_argument(
+        "--pairs-note",
+        default="",
+        help="pairs: one line written beside the figures (e.g. what else ran on the machine)",
+    )
+    p_run.add_argument(
         "--no-report",
         dest="report",
         action="store_false",
@@ -182,6 +220,13 @@ def main(argv=None):
     if args.command == "run":
         if args.repetitions < 1 or args.partition_repetitions < 1:
             parser.error("--repetitions and --partition-repetitions must be at least 1")
+        try:
+            pairs.plan(args.pairs, args.pairs_rounds)
+            pairs.check_note(args.pairs_note)
+            if args.pairs_budget is not None:
+                pairs._count(args.pairs_budget, "--pairs-budget", 1, 24 * 60)
+        except pairs.PairsError as exc:
+            parser.error(str(exc))
         return run(args)
     path = pathlib.Path(args.results) if args.results else max(RESULTS.glob("*.json"), default=None)
     if path is None:

@@ -339,3 +339,22 @@ def processes_ns(before, after):
     if set(before) != set(after) or None in before.values() or None in after.values():
         return None
     return sum(after.values()) - sum(before.values())
+
+
+def number(value, digits=2):
+    """VALUE with DIGITS decimals (an int as it is), or '-' for None."""
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def spread(stat, digits=2):
+    """'median (min-max)' of a summary, or '-'."""
+    if not stat or stat.get("median") is None:
+        return "-"
+    text = number(stat["median"], digits)
+    if stat["min"] != stat["max"]:
+        text += f" ({number(stat['min'], digits)}-{number(stat['max'], digits)})"
+    if stat.get("missing"):
+        text += f", {stat['missing']} of {stat['n']} never"
+    return text

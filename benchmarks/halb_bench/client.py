@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import urllib.request
 
 
 class OpenLoopClient:
@@ -83,3 +84,12 @@ class OpenLoopClient:
     def between(self, start, end):
         """The records of the requests sent in [start, end]."""
         return sorted(r for r in self.records if start <= r[0] <= end)
+
+
+def answers(address, timeout=1.0):
+    """True when GET http://ADDRESS/ answers 200 within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen(f"http://{address}/", timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False

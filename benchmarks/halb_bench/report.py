@@ -8,6 +8,9 @@ import json
 import pathlib
 import shutil
 
+from . import pairs
+from .analysis import number as _num, spread
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "performance.md"
 DOC_IMAGE = ROOT / "docs" / "images" / "performance.png"
@@ -72,12 +75,6 @@ TARGETS = (
 )
 
 
-def _num(value, digits=2):
-    if value is None:
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
 def _when(results):
     """The day and the hours the suites of a results file ran (UTC)."""
     started = sorted((results.get("suite_started") or {}).values())
@@ -87,18 +84,6 @@ def _when(results):
     if first[:10] != last[:10]:
         return f"from {first[:16]} to {last[:16]} UTC"
     return f"on {first[:10]} between {first[11:16]} and {last[11:16]} UTC (when the last suite started)"
-
-
-def spread(stat, digits=2):
-    """'median (min-max)' of a summary, or '-'."""
-    if not stat or stat.get("median") is None:
-        return "-"
-    text = _num(stat["median"], digits)
-    if stat["min"] != stat["max"]:
-        text += f" ({_num(stat['min'], digits)}-{_num(stat['max'], digits)})"
-    if stat.get("missing"):
-        text += f", {stat['missing']} of {stat['n']} never"
-    return text
 
 
 def verdict(median, worst, limit):
@@ -516,7 +501,7 @@ def throughput_section(data, note=""):
 
 # What a results file may lack because `bench.py run --only` skipped it: the
 # report takes it from the newest earlier file that has it, and says so.
-CARRIED = ("deploy", "reloads", "throughput", "scale", "rolling_restart")
+CARRIED = ("deploy", "reloads", "throughput", "scale", "rolling_restart", "pairs")
 
 
 def carry_over(results_path, results):
@@ -709,6 +694,8 @@ def markdown(results, image_name):
             f"{vrrp['instances']} VIPs answered HTTP on the backup; back to one instance, "
             f"{len(vrrp['leftover_vips_after_restore'])} address(es) of the others were left behind.\n",
         ]
+    if results.get("pairs"):
+        parts.append(pairs.section(results["pairs"], _from(results, "pairs")))
     if NOTES.exists():
         parts.append(NOTES.read_text().strip() + "\n")
     return "\n".join(parts)

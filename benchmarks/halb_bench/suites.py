@@ -15,7 +15,7 @@ import sys
 import time
 
 from . import analysis as A
-from .client import OpenLoopClient
+from .client import OpenLoopClient, answers
 from .faults import FAULTS
 from .lab import ROOT, AddressWatch, LabError
 
@@ -560,7 +560,7 @@ def scale_vrrp(lab, count=20, repetitions=3):
                         lab.holders_of(vips, backup)
                     ) != sorted(vips):
                         time.sleep(0.2)
-                    answered = sum(1 for vip in vips if _answers(vip))
+                    answered = sum(1 for vip in vips if answers(vip))
                 finally:
                     fault.restore(master)
                 lab.wait_settled(master, vips, stable_for=4.0, timeout=120)
@@ -589,16 +589,6 @@ def scale_vrrp(lab, count=20, repetitions=3):
         "first_moved_after_s": A.summary([r["first_s"] for r in runs]),
         "leftover_vips_after_restore": leftovers,
     }
-
-
-def _answers(vip, timeout=1.0):
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"http://{vip}/", timeout=timeout) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 # --- the machine ------------------------------------------------------------------------------

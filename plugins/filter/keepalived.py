@@ -19,6 +19,10 @@ from ansible_collections.halb.cluster.plugins.module_utils._keepalived import (
     vrrp_firewall_rules,
 )
 from ansible_collections.halb.cluster.plugins.module_utils._vrrp_cluster import cluster_errors
+from ansible_collections.halb.cluster.plugins.module_utils._vrrp_pairs import (
+    VARIABLES as _PAIR_VARIABLES,
+    pairs_check,
+)
 from ansible_collections.halb.cluster.plugins.plugin_utils._values import plain as _plain
 
 
@@ -121,6 +125,53 @@ def keepalived_cluster_errors(
     return errors + cluster_errors(selected)
 
 
+def _hosts_of(value):
+    value = _plain(value)
+    if isinstance(value, str):
+        return [value]
+    return [h for h in value if isinstance(h, str)] if isinstance(value, list) else []
+
+
+def keepalived_pairs_errors(
+    hostvars, groups, play_hosts, pairs_group="loadbalancers", pair=None, result="errors"
+):
+    """Checks across the pairs (see _vrrp_pairs): every host of ``pairs_group``
+    and every host of the run (``play_hosts``, ansible_play_hosts_all).
+
+    ``groups`` is Ansible's ``groups``. With ``pair``, only the messages that
+    concern that pair. ``result``: ``errors`` (the default) or ``warnings``
+    (a list of messages each), or ``all`` (``{errors, warnings}``).
+    """
+    result = _plain(result)
+    if result not in ("errors", "warnings", "all"):
+        raise AnsibleFilterError(
+            "keepalived_pairs_errors: result must be errors, warnings or all, got "
+            f"{str(result)[:40]!r}"
+        )
+    groups = _plain(groups)
+    groups = groups if isinstance(groups, dict) else {}
+    names = []
+    for host in _hosts_of(groups.get(_plain(pairs_group))) + _hosts_of(play_hosts):
+        if host not in names:
+            names.append(host)
+    hosts = {}
+    unread = []
+    for host in names:
+        try:
+            hv = hostvars[host]
+            hosts[host] = {key: _plain(hv[key]) for key in _PAIR_VARIABLES if key in hv}
+        except Exception:  # noqa: BLE001 - a template that cannot be read outside the run
+            unread.append(host)
+            hosts.pop(host, None)
+    found = pairs_check(hosts, groups, _plain(pair), _hosts_of(play_hosts))
+    if unread:
+        found["warnings"].append(
+            f"{', '.join(unread)}: the variables {', '.join(_PAIR_VARIABLES[:-1])} could not "
+            "be read (a template that needs this run?); left out of the checks across pairs"
+        )
+    return found if result == "all" else found[result]
+
+
 def keepalived_vrrp_firewall(config):
     """What a firewall must let in for VRRP (see vrrp_firewall_rules), from a
     host's configuration (for example keepalived_host_config's ``config``)."""
@@ -148,6 +199,7 @@ class FilterModule:
             "to_keepalived_conf": to_keepalived_conf,
             "keepalived_host_config": keepalived_host_config,
             "keepalived_cluster_errors": keepalived_cluster_errors,
+            "keepalived_pairs_errors": keepalived_pairs_errors,
             "keepalived_vrrp_firewall": keepalived_vrrp_firewall,
             "keepalived_script_file_errors": keepalived_script_file_errors,
         }

@@ -19,12 +19,23 @@ def _plays(name):
 
 
 def test_the_preview_runs_site_ymls_pre_task_and_roles_in_check_mode():
-    (site,) = _plays("site.yml")
+    # site.yml: a facts-only play (halb_serial_pairs), then the play that deploys.
+    facts, site = _plays("site.yml")
+    assert facts["tasks"] == [] and "roles" not in facts and "pre_tasks" not in facts
     preview = next(p for p in _plays("adopt.yml") if p.get("check_mode") is True)
     assert preview["diff"] is True
     assert preview["gather_subset"] == site["gather_subset"]
-    (site_task,) = site["pre_tasks"]
+    # site.yml's first pre-task only checks the pairs against each other (an
+    # assert, run once on the controller): the preview leaves it out on
+    # purpose, since its keepalived role runs the same check for the adopted
+    # pair (keepalived_pairs_check stays true there; site.yml turns it off).
+    pairs_check, site_task = site["pre_tasks"]
+    assert pairs_check["run_once"] is True
+    assert "keepalived_pairs_errors" in pairs_check["vars"]["__halb_pairs"]
+    assert set(pairs_check) <= {"name", "ansible.builtin.assert", "vars", "run_once", "tags"}
     (preview_task,) = preview["pre_tasks"]
+    keepalived = [r for r in preview["roles"] if r["role"] == "halb.cluster.keepalived"]
+    assert [r.get("vars", {}).get("keepalived_pairs_check", True) for r in keepalived] == [True]
     assert preview_task["halb.cluster.role_apply"] == site_task["halb.cluster.role_apply"]
     assert [r["role"] for r in preview["roles"]] == [r["role"] for r in site["roles"]]
     for mine, theirs in zip(preview["roles"], site["roles"], strict=True):

@@ -33,6 +33,7 @@ from ansible_collections.halb.cluster.plugins.filter.haproxy import (
 )
 from ansible_collections.halb.cluster.plugins.filter.keepalived import (
     keepalived_host_config,
+    keepalived_pairs_errors,
     keepalived_vrrp_firewall,
 )
 from ansible_collections.halb.cluster.plugins.filter.mailx_notify import mailx_notify_errors
@@ -112,9 +113,10 @@ def _facts(inventory, host, templar):
     return facts
 
 
-def check_inventory(inventory):
-    """Every message our checks give for the inventory's load balancers."""
-    members = inventory.hosts("loadbalancers")
+def check_inventory(inventory, group="loadbalancers"):
+    """Every message our checks give for the load balancers of one pair (the
+    inventory group ``group``)."""
+    members = inventory.hosts(group)
     assert len(members) == 2, members
     errors, derived, facts = [], {}, {}
     # What the haproxy role exports before keepalived runs (site.yml's order).
@@ -162,10 +164,89 @@ def check_inventory(inventory):
     return errors, derived
 
 
-def test_the_example_inventory_passes_our_checks():
+def _example():
     base = os.path.join(ROOT, "inventories", "example")
-    inventory = Inventory(base, os.path.join(base, "example-vault-password.txt"))
-    errors, derived = check_inventory(inventory)
+    return Inventory(base, os.path.join(base, "example-vault-password.txt"))
+
+
+def test_the_example_inventory_has_two_pairs():
+    """The shape for N pairs: one child group of loadbalancers per pair, each
+    naming itself as keepalived_cluster_group; every load balancer in one."""
+    inventory = _example()
+    assert inventory.hosts("loadbalancers") == ["lb1", "lb2", "lb3", "lb4"]
+    children = [g.name for g in inventory.inventory.groups["loadbalancers"].child_groups]
+    assert children == ["pair_a", "pair_b"]
+    assert inventory.hosts("pair_a") == ["lb1", "lb2"]
+    assert inventory.hosts("pair_b") == ["lb3", "lb4"]
+    for pair in children:
+        for host in inventory.hosts(pair):
+            t = inventory.templar(host)
+            assert t.template("{{ keepalived_cluster_group }}") == pair
+
+
+@pytest.mark.parametrize("pair", ["pair_a", "pair_b"])
+def test_each_pair_of_the_example_inventory_passes_our_checks(pair):
+    errors, derived = check_inventory(_example(), pair)
+    assert errors == []
+    first, second = (derived[h] for h in _example().hosts(pair))
+    assert [i["state"] for i in first["instances"]] == ["MASTER", "MASTER"]
+    assert [i["state"] for i in second["instances"]] == ["BACKUP", "BACKUP"]
+    assert first["instances"][0]["authentication"]["password"] == "Ex4mple-"
+
+
+def test_the_pairs_of_the_example_inventory_differ():
+    """Each pair its own VRIDs and VIPs (both pairs share the networks)."""
+    inventory = _example()
+    seen = {}
+    for pair in ("pair_a", "pair_b"):
+        _errors, derived = check_inventory(inventory, pair)
+        config = derived[inventory.hosts(pair)[0]]
+        seen[pair] = {
+            (i["interface"], i["virtual_router_id"]): [
+                v["address"] for v in i["virtual_ipaddresses"]
+            ]
+            for i in config["instances"]
+        }
+    assert seen["pair_a"] == {("eth0", 51): ["192.0.2.100"], ("eth1", 52): ["10.10.0.100"]}
+    assert seen["pair_b"] == {("eth0", 61): ["192.0.2.110"], ("eth1", 62): ["10.10.0.110"]}
+
+
+def _pairs_check(inventory):
+    """site.yml's first pre-task, as it runs it (every host of loadbalancers)."""
+    return keepalived_pairs_errors(
+        inventory.variables._hostvars,
+        inventory.inventory.get_groups_dict(),
+        inventory.hosts("loadbalancers"),
+        "loadbalancers",
+        result="all",
+    )
+
+
+def test_the_pairs_of_the_example_inventory_pass_the_checks_across_pairs():
+    assert _pairs_check(_example()) == {"errors": [], "warnings": []}
+
+
+def test_a_vrid_collision_between_the_example_pairs_is_reported():
+    """The check above can fail: pair_b given pair_a's public VRID."""
+    inventory = _example()
+    for host in inventory.hosts("pair_b"):
+        t = inventory.templar(host)
+        instances = t.template("{{ keepalived_instances }}")
+        instances[0]["virtual_router_id"] = 51
+        inventory.inventory.get_host(host).vars["keepalived_instances"] = instances
+    found = _pairs_check(inventory)
+    assert len(found["errors"]) == 1, found
+    assert found["errors"][0].startswith(
+        "pair_b: keepalived_instances[VI_PUBLIC].virtual_router_id: 51 on segment 192.0.2.0/24"
+        " is also the VRID of pair_a (instance VI_PUBLIC)"
+    ), found
+    # The vault's password never reaches a message.
+    assert "Ex4mple" not in str(found)
+
+
+def test_the_example_inventory_passes_our_checks():
+    inventory = _example()
+    errors, derived = check_inventory(inventory, "pair_a")
     assert errors == []
     # What the article asks for, as the pair will run it.
     lb1, lb2 = derived["lb1"], derived["lb2"]
@@ -186,20 +267,20 @@ def test_the_example_inventory_passes_our_checks():
     assert lb1["instances"][0]["authentication"]["password"] == "Ex4mple-"
 
 
-def test_a_bad_value_in_the_example_inventory_is_reported():
-    """The check above can fail: the same inventory with a broken VRID and port."""
-    base = os.path.join(ROOT, "inventories", "example")
-    inventory = Inventory(base, os.path.join(base, "example-vault-password.txt"))
-    host_vars = inventory.inventory.get_host("lb2").vars
+@pytest.mark.parametrize("pair, hosts", [("pair_a", ("lb1", "lb2")), ("pair_b", ("lb3", "lb4"))])
+def test_a_bad_value_in_the_example_inventory_is_reported(pair, hosts):
+    """The check above can fail: the same inventory with a broken priority and port."""
+    inventory = _example()
+    host_vars = inventory.inventory.get_host(hosts[1]).vars
     host_vars["keepalived_priority"] = 150
     host_vars["haproxy_stats_port"] = 70000
-    errors, _derived = check_inventory(inventory)
+    errors, _derived = check_inventory(inventory, pair)
     text = "\n".join(errors)
     assert (
         "haproxy_stats_port (haproxy_listens[stats].binds[0].port): 70000 is out of range 1-65535"
         in text
     )
-    assert "lb1, lb2 all have priority 150" in text
+    assert f"{hosts[0]}, {hosts[1]} all have priority 150" in text
 
 
 @pytest.mark.parametrize(

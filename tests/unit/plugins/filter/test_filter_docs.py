@@ -25,6 +25,7 @@ FILES = (
     "haproxy",
     "keepalived",
     "mailx_notify",
+    "pairs",
     "rsyslog",
     "values",
 )

@@ -259,3 +259,77 @@ def test_firewall_rules_of_a_lab_config_with_a_weak_password():
     data["instances"][0]["authentication"]["password"] = "11111111"
     config = k.derive_host_config(data, "lb1", ["lb1", "lb2"], FACTS, allow_weak_secrets=True)
     assert FILTERS["keepalived_vrrp_firewall"](config)[0]["interface"] == "eth0"
+
+
+def _pairs_hostvars():
+    def inst(name, vrid, vip):
+        return [{"name": name, "interface": "eth0", "virtual_router_id": vrid,
+                 "virtual_ipaddresses": [vip]}]  # fmt: skip
+
+    segment = {"interfaces": ["eth0"], "eth0": {"ipv4": {"address": "172.30.90.1", "netmask": "255.255.255.0"}}}  # fmt: skip
+    hostvars = {
+        "a1": {
+            "keepalived_cluster_group": "pair_a",
+            "keepalived_instances": inst("VI_A", 81, "172.30.90.10"),
+            "ansible_facts": segment,
+        },  # fmt: skip
+        "c1": {
+            "keepalived_cluster_group": "pair_c",
+            "keepalived_instances": inst("VI_C", 81, "172.30.90.30"),
+            "ansible_facts": segment,
+        },  # fmt: skip
+        # Outside the run: only inventory variables (no role default, no facts).
+        "x1": {
+            "keepalived_cluster_group": "pair_x",
+            "keepalived_instances": inst("VI_X", 81, "172.30.90.50"),
+        },  # fmt: skip
+    }
+    groups = {"loadbalancers": ["a1", "c1", "x1"], "pair_a": ["a1"], "pair_c": ["c1"], "pair_x": ["x1"]}  # fmt: skip
+    return hostvars, groups
+
+
+def test_pairs_errors_checks_the_pairs_group_and_the_run():
+    hostvars, groups = _pairs_hostvars()
+    errors = FILTERS["keepalived_pairs_errors"](hostvars, groups, ["a1", "c1"])
+    assert errors == [
+        "pair_c: keepalived_instances[VI_C].virtual_router_id: 81 on segment 172.30.90.0/24 is "
+        "also the VRID of pair_a (instance VI_A) on that segment; the VRRP adverts of one pair "
+        "reach the other: give one of them another virtual_router_id (1-255)"
+    ]
+    warnings = FILTERS["keepalived_pairs_errors"](hostvars, groups, ["a1", "c1"], result="warnings")
+    assert [w.split(":")[0] for w in warnings] == ["pair_x", "pair_x"]
+    assert "pair_x was not compared with pair_a: no facts and no VIP network" in warnings[0]
+    # Another pairs group (here none): only the hosts of the run.
+    both = FILTERS["keepalived_pairs_errors"](
+        hostvars, groups, ["a1", "c1"], "nogroup", result="all"
+    )
+    assert both == {"errors": errors, "warnings": []}
+    # One pair's messages only (the keepalived role's view).
+    assert FILTERS["keepalived_pairs_errors"](hostvars, groups, ["a1"], pair="pair_x") == []
+
+
+def test_pairs_errors_applies_the_role_defaults_outside_the_run():
+    hostvars, groups = _pairs_hostvars()
+    del hostvars["x1"]["keepalived_cluster_group"]  # loadbalancers: the parent of every pair
+    errors = FILTERS["keepalived_pairs_errors"](hostvars, groups, ["a1", "c1"])
+    assert errors[0].startswith("loadbalancers: keepalived_cluster_group is loadbalancers for x1")
+
+
+class _Unreadable(dict):
+    def __getitem__(self, key):
+        raise RuntimeError("a template that needs this run: secret-value")
+
+
+def test_pairs_errors_leaves_out_a_host_whose_variables_cannot_be_read():
+    hostvars, groups = _pairs_hostvars()
+    hostvars["x1"] = _Unreadable(hostvars["x1"])
+    found = FILTERS["keepalived_pairs_errors"](hostvars, groups, ["a1", "c1"], result="all")
+    assert len(found["errors"]) == 1
+    (warning,) = found["warnings"]
+    assert warning.startswith("x1: the variables keepalived_cluster_group, keepalived_instances")
+    assert "secret" not in warning
+
+
+def test_pairs_errors_refuses_an_unknown_result():
+    with pytest.raises(AnsibleFilterError, match="result must be errors, warnings or all"):
+        FILTERS["keepalived_pairs_errors"]({}, {}, [], result="both")
