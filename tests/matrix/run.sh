@@ -4,8 +4,8 @@
 # VERSION is the ansible-core minor the venv must hold (2.16), VENV the venv,
 # COLLECTIONS a collection path with halb.cluster (this tree).
 # Runs the unit tests (tests/unit but the benchmarks' tests and those of the
-# Molecule verifiers' container reads, which need docker (and matplotlib)
-# and do not use ansible-core), `ansible-playbook
+# Molecule verifiers' helpers (container reads, SteadyLoad), which need
+# docker (and matplotlib) and do not use ansible-core), `ansible-playbook
 # --syntax-check` of every playbook with the example inventory, and the
 # filter play; prints the seconds of each step and a summary line.
 # MATRIX_UNITS=0 leaves the unit tests out (the pinned version, when `make
@@ -37,7 +37,8 @@ step() { # step NAME COMMAND...: run it, remember its seconds
 
 units() {
 	"$bin/python" -m pytest -q -p no:cacheprovider --ignore tests/unit/benchmarks \
-		--ignore tests/unit/test_container_reads.py tests/unit | tee "$log"
+		--ignore tests/unit/test_container_reads.py --ignore tests/unit/test_steady_load.py \
+		tests/unit | tee "$log"
 	counts=$(grep -E '^[0-9]+ (passed|failed)' "$log" | tail -1 | sed -E 's/ in [0-9.]+s.*//')
 }
 

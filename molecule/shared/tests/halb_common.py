@@ -154,6 +154,9 @@ class SteadyLoad(Background):
         with SteadyLoad("http://172.30.77.100/") as load:
             ...                      # the operation under test
         load.failed, load.requests, load.failures  # [(second, reason)]
+
+    ``spans`` holds each failed request's (start, end) on the monotonic
+    clock, so that failures of two clients can be compared (``shared_with``).
     """
 
     def __init__(self, url, interval=0.01, timeout=0.5, limit=900.0):
@@ -161,6 +164,7 @@ class SteadyLoad(Background):
         self.url, self.interval, self.timeout = url, interval, timeout
         self.requests = 0
         self.failures = []
+        self.spans = []
 
     @property
     def failed(self):
@@ -190,9 +194,25 @@ class SteadyLoad(Background):
             self.requests += 1
             if reason:
                 self.failures.append((round(now - start, 3), reason))
+                self.spans.append((now, time.monotonic()))
+
+    def shared_with(self, *controls):
+        """The failures of this client during which one of the ``controls``
+        (clients of the same kind, run at the same time) failed as well."""
+        return [
+            failure
+            for failure, (begin, end) in zip(self.failures, self.spans, strict=True)
+            if any(b <= end and begin <= e for control in controls for b, e in control.spans)
+        ]
 
     def __str__(self):
         return f"{self.failed} of {self.requests} requests failed: {self.failures[:10]}"
+
+
+def address(name):
+    """A container's first IPv4 address on its docker networks."""
+    networks = container(name).attrs["NetworkSettings"]["Networks"]
+    return next(net["IPAddress"] for net in networks.values() if net.get("IPAddress"))
 
 
 def module(host, name, args, check=False, timeout=300):
