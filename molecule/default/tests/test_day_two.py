@@ -126,7 +126,7 @@ def test_rolling_restart_under_steady_load(pair):
     # the pair). A request to the VIP that failed while one of these failed
     # too was lost to the web servers or to the machine, not to the pair: a
     # CI-equivalent run under heavy load (2026-12-06) had every request time
-    # out for 4 s at no VIP move, before anything had been restarted.
+    # out for 4 s at no VIP move, early in the run.
     webs = [SteadyLoad(f"http://{halb_common.address(web)}:8000/", interval=0.05) for web in WEBS]
     load = SteadyLoad(URL)
     with load, webs[0], webs[1]:
