@@ -150,8 +150,9 @@ def keepalived_pairs_errors(
         )
     groups = _plain(groups)
     groups = groups if isinstance(groups, dict) else {}
+    in_run = _hosts_of(play_hosts)
     names = []
-    for host in _hosts_of(groups.get(_plain(pairs_group))) + _hosts_of(play_hosts):
+    for host in _hosts_of(groups.get(_plain(pairs_group))) + in_run:
         if host not in names:
             names.append(host)
     hosts = {}
@@ -162,8 +163,7 @@ def keepalived_pairs_errors(
             hosts[host] = {key: _plain(hv[key]) for key in _PAIR_VARIABLES if key in hv}
         except Exception:  # noqa: BLE001 - a template that cannot be read outside the run
             unread.append(host)
-            hosts.pop(host, None)
-    found = pairs_check(hosts, groups, _plain(pair), _hosts_of(play_hosts))
+    found = pairs_check(hosts, groups, _plain(pair), in_run)
     if unread:
         found["warnings"].append(
             f"{', '.join(unread)}: the variables {', '.join(_PAIR_VARIABLES[:-1])} could not "
