@@ -33,7 +33,7 @@ import time
 import halb_mail as mail
 import halb_pair as pair
 import pytest
-from halb_common import SteadyLoad, container, sh, wait_for
+from halb_common import SteadyLoad, address, container, sh, wait_for
 
 URL = f"http://{os.environ['HALB_VIP']}/"
 WEBS = os.environ["HALB_WEBS"].split(",")
@@ -138,7 +138,7 @@ def healed():
         sh(host, "ip link set eth0 up", check=False)
         sh(host, f"ip route replace default via {GATEWAY} dev eth0", check=False)
         for web in WEBS:
-            sh(host, f"ip route del blackhole {_address(web)} 2>/dev/null", check=False)
+            sh(host, f"ip route del blackhole {address(web)} 2>/dev/null", check=False)
     for web in WEBS:
         sh(web, "systemctl start nginx.service", check=False)
 
@@ -177,27 +177,20 @@ def test_a_master_without_servers_gives_the_vip_away_and_takes_it_back_only_when
 ):
     master = pair_at_rest
     backup = pair.other(master)
-    webs = [_address(w) for w in WEBS]
+    webs = [address(w) for w in WEBS]
     with Recorder(URL, interval=0.02, timeout=0.5) as load:
         time.sleep(1.0)
-        for address in webs:
-            sh(master, f"ip route add blackhole {address}")
+        for web_address in webs:
+            sh(master, f"ip route add blackhole {web_address}")
         # HAProxy's checks fail (fall 2 x inter 1 s), the check lowers the
         # priority, the backup takes over after the master-down interval.
         pair.settled_holder(timeout=30, expect=backup, stable_for=5.0)
-        for address in webs:
-            sh(master, f"ip route del blackhole {address}")
+        for web_address in webs:
+            sh(master, f"ip route del blackhole {web_address}")
         healed_at = load.now()
         time.sleep(30.0)
     _judge(load, healed_at, 30.0, "backends of the master")
     pair.settled_holder(timeout=60, expect=master)
-
-
-def _address(web):
-    box = container(web)
-    box.reload()
-    (network,) = box.attrs["NetworkSettings"]["Networks"].values()
-    return network["IPAddress"]
 
 
 def test_every_server_down_keeps_the_vip_in_place_and_mails_down_then_up(pair_at_rest, healed):

@@ -210,9 +210,9 @@ class SteadyLoad(Background):
 
 
 def address(name):
-    """A container's first IPv4 address on its docker networks."""
-    networks = container(name).attrs["NetworkSettings"]["Networks"]
-    return next(net["IPAddress"] for net in networks.values() if net.get("IPAddress"))
+    """The IPv4 address of a container on its one docker network."""
+    (network,) = container(name).attrs["NetworkSettings"]["Networks"].values()
+    return network["IPAddress"]
 
 
 def module(host, name, args, check=False, timeout=300):
